@@ -1,0 +1,12 @@
+"""The JSON REST API (bearer token) and the public health and OpenAPI endpoints."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from api import errors, health, routes
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(health.bp)
+    errors.init_app(app)

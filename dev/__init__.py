@@ -1,0 +1,38 @@
+"""Development tools: `flask serve` (what `make run` starts). Nothing here runs in production."""
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
+
+from config import dev_api_token
+
+logger = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(serve_command)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, envvar="PORT", show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the app for development, with the in-process scheduler (what `make run` does)."""
+    app = current_app._get_current_object()
+    settings = app.config["SETTINGS"]
+    if settings.production:
+        raise click.ClickException("in production, run gunicorn (see the Procfile), not `serve`")
+    if not settings.api_token:
+        settings.api_token = dev_api_token()
+    base = f"http://{host}:{port}"
+    click.echo(f"API token:        {settings.api_token}   (curl -H 'Authorization: Bearer {settings.api_token}' {base}/users)")
+    click.echo(f"Health:           {base}/healthz")
+    from scheduler import start_in_process
+
+    start_in_process(app)
+    run_simple(host, port, app, threaded=True, use_reloader=False)

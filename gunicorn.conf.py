@@ -1,0 +1,23 @@
+"""gunicorn settings for `web:` (Procfile). Environment: PORT, WEB_CONCURRENCY."""
+import os
+import sys
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+accesslog = "-"
+# No request bodies or query strings in the access log: they carry message text and phones.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def on_starting(server):
+    """Refuses to start, in one line, when production secrets are missing."""
+    from config import ConfigError, Settings
+
+    try:
+        Settings.load().require_secrets()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)

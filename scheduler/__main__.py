@@ -1,0 +1,4 @@
+"""`python -m scheduler`: the reminder and outbox worker."""
+from scheduler.worker import main
+
+main()

@@ -1,0 +1,167 @@
+"""When a professional is free: opening hours minus blocks minus booked appointments.
+
+Computed in the business time zone, answered in UTC. One `Calendar` loads everything a window
+of days needs in three queries, then answers per day in memory.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from storage.models import Appointment, AppointmentStatus, Block, BusinessHours
+
+UTC = dt.timezone.utc
+MAX_DURATION = dt.timedelta(hours=8)
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The booking rules that depend on configuration."""
+
+    tz: ZoneInfo
+    slot_step: dt.timedelta = dt.timedelta(minutes=30)
+    min_notice: dt.timedelta = dt.timedelta(hours=2)
+    horizon: dt.timedelta = dt.timedelta(days=30)
+
+    @classmethod
+    def from_settings(cls, settings) -> "Rules":
+        return cls(tz=settings.timezone, slot_step=settings.slot_step,
+                   min_notice=settings.min_notice, horizon=settings.booking_horizon)
+
+    def local_day_bounds(self, day: dt.date) -> Interval:
+        """The UTC moments where a local calendar day starts and ends."""
+        start = dt.datetime.combine(day, dt.time(0), tzinfo=self.tz)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.tz)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    def last_day(self, now: dt.datetime) -> dt.date:
+        return (now + self.horizon).astimezone(self.tz).date()
+
+
+def weekly_hours(professional_ids: Iterable[int]) -> dict[int | None, dict[int, list[tuple[int, int]]]]:
+    """Opening intervals per weekday, for each professional with hours of their own and for the
+    business (key None), which applies to everyone without their own."""
+    ids = list(professional_ids)
+    query = BusinessHours.select().where(
+        BusinessHours.professional.is_null() | BusinessHours.professional.in_(ids or [0]))
+    hours: dict[int | None, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for row in query.order_by(BusinessHours.start_minute):
+        hours[row.professional_id][row.weekday].append((row.start_minute, row.end_minute))
+    return hours
+
+
+def subtract(intervals: Sequence[Interval], holes: Sequence[Interval]) -> list[Interval]:
+    """The parts of `intervals` not covered by any of `holes`."""
+    result = []
+    for start, end in intervals:
+        pieces = [(start, end)]
+        for h_start, h_end in holes:
+            next_pieces = []
+            for p_start, p_end in pieces:
+                if h_end <= p_start or h_start >= p_end:
+                    next_pieces.append((p_start, p_end))
+                    continue
+                if p_start < h_start:
+                    next_pieces.append((p_start, h_start))
+                if h_end < p_end:
+                    next_pieces.append((h_end, p_end))
+            pieces = next_pieces
+        result.extend(pieces)
+    return result
+
+
+class Calendar:
+    """Hours, blocks and bookings of some professionals over a window of local days."""
+
+    def __init__(self, rules: Rules, professional_ids: Iterable[int], first_day: dt.date,
+                 last_day: dt.date, *, exclude_appointment: int | None = None):
+        self.rules = rules
+        self.professional_ids = list(professional_ids)
+        self.first_day = first_day
+        self.last_day = last_day
+        start, _ = rules.local_day_bounds(first_day)
+        _, end = rules.local_day_bounds(last_day)
+        self.window = (start, end)
+        self._hours = weekly_hours(self.professional_ids)
+        self._blocks: dict[int | None, list[Interval]] = defaultdict(list)
+        blocks = Block.select(Block.professional, Block.starts_at, Block.ends_at).where(
+            (Block.starts_at < end) & (Block.ends_at > start)
+            & (Block.professional.is_null() | Block.professional.in_(self.professional_ids or [0])))
+        for block in blocks:
+            self._blocks[block.professional_id].append((block.starts_at, block.ends_at))
+        self._busy: dict[int, list[Interval]] = defaultdict(list)
+        appointments = Appointment.select(Appointment.professional, Appointment.date, Appointment.end).where(
+            Appointment.professional.in_(self.professional_ids or [0])
+            & (Appointment.status != AppointmentStatus.CANCELLED)
+            & (Appointment.date < end) & (Appointment.date > start - MAX_DURATION)
+            & (Appointment.end > start))
+        if exclude_appointment is not None:
+            appointments = appointments.where(Appointment.id != exclude_appointment)
+        for appointment in appointments:
+            self._busy[appointment.professional_id].append((appointment.date, appointment.end))
+
+    def hours_of(self, professional_id: int) -> dict[int, list[tuple[int, int]]]:
+        own = self._hours.get(professional_id)
+        return own if own else self._hours.get(None, {})
+
+    def opening(self, professional_id: int, day: dt.date) -> list[Interval]:
+        """Opening intervals of that local day, in UTC, before blocks."""
+        intervals = []
+        for start_minute, end_minute in sorted(self.hours_of(professional_id).get(day.weekday(), [])):
+            midnight = dt.datetime.combine(day, dt.time(0), tzinfo=self.rules.tz)
+            start = (midnight + dt.timedelta(minutes=start_minute)).astimezone(UTC)
+            end = (midnight + dt.timedelta(minutes=end_minute)).astimezone(UTC)
+            if end > start:
+                intervals.append((start, end))
+        return intervals
+
+    def open_intervals(self, professional_id: int, day: dt.date) -> list[Interval]:
+        """Opening intervals of that day minus the blocks that apply to the professional."""
+        holes = self._blocks.get(None, []) + self._blocks.get(professional_id, [])
+        return subtract(self.opening(professional_id, day), holes)
+
+    def busy(self, professional_id: int) -> list[Interval]:
+        return self._busy.get(professional_id, [])
+
+    def free_starts(self, professional_id: int, day: dt.date, duration: dt.timedelta,
+                    now: dt.datetime) -> list[dt.datetime]:
+        """Start times (UTC) on that day where `duration` fits, respecting notice and horizon."""
+        if day > self.rules.last_day(now):
+            return []
+        earliest = now + self.rules.min_notice
+        busy = self.busy(professional_id)
+        starts = []
+        for open_start, open_end in self.open_intervals(professional_id, day):
+            start = open_start
+            while start + duration <= open_end:
+                end = start + duration
+                if start >= earliest and not any(b_start < end and start < b_end for b_start, b_end in busy):
+                    starts.append(start)
+                start += self.rules.slot_step
+        return starts
+
+    def free_gaps(self, professional_id: int, day: dt.date) -> list[Interval]:
+        """The open time of that day not taken by appointments (for the owner's agenda)."""
+        return subtract(self.open_intervals(professional_id, day), self.busy(professional_id))
+
+    def fits(self, professional_id: int, start: dt.datetime, end: dt.datetime) -> bool:
+        """True when [start, end) lies inside one open interval of its day (hours minus blocks)."""
+        day = start.astimezone(self.rules.tz).date()
+        return any(o_start <= start and end <= o_end
+                   for o_start, o_end in self.open_intervals(professional_id, day))
+
+    def open_days(self, professional_id: int, duration: dt.timedelta, now: dt.datetime,
+                  limit: int = 6) -> list[dt.date]:
+        """The next local days in the window with at least one free start."""
+        days = []
+        day = max(self.first_day, now.astimezone(self.rules.tz).date())
+        while day <= self.last_day and len(days) < limit:
+            if self.free_starts(professional_id, day, duration, now):
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return days

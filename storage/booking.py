@@ -1,0 +1,245 @@
+"""The booking rules: the only code that writes appointments. The bot, the API and the admin
+commands all come here.
+
+No overlap per professional is guaranteed by the database, not by a prior read: every write
+runs in one transaction that first locks the professional's row (SELECT ... FOR UPDATE on MySQL;
+on SQLite every transaction is BEGIN IMMEDIATE, which serialises writers). Under READ COMMITTED
+the overlap check made after the lock sees every booking committed before it, and no competing
+booking can commit until we do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import peewee
+
+from storage import outbox
+from storage.availability import MAX_DURATION, Calendar, Rules
+from storage.db import is_mysql, run_in_transaction, utc
+from storage.models import (Appointment, AppointmentStatus, OutboxKind, Professional, Service,
+                            User)
+
+logger = logging.getLogger(__name__)
+
+
+class BookingError(Exception):
+    """A booking rule said no. Subclasses say which; callers answer each kindly."""
+
+
+class NotFound(BookingError):
+    def __init__(self, what: str):
+        super().__init__(f"{what} not found")
+        self.what = what
+
+
+class InThePast(BookingError):
+    pass
+
+
+class TooSoon(BookingError):
+    """Inside the minimum notice."""
+
+
+class OutsideHours(BookingError):
+    """Not inside the opening hours, or inside a block."""
+
+
+class SlotTaken(BookingError):
+    """Overlaps another booked appointment of the same professional."""
+
+    def __init__(self, conflict_id: int):
+        super().__init__(f"overlaps appointment {conflict_id}")
+        self.conflict_id = conflict_id
+
+
+class NotBooked(BookingError):
+    """The appointment is no longer booked (cancelled, done or no-show)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which rules apply to a write. The bot enforces all; admins may skip notice; the API
+    only refuses the past and overlaps (owner integrations may book extra hours)."""
+
+    enforce_hours: bool = True
+    enforce_notice: bool = True
+
+
+BOT = Policy()
+ADMIN = Policy(enforce_hours=True, enforce_notice=False)
+API = Policy(enforce_hours=False, enforce_notice=False)
+
+
+def _lock_professional(professional_id: int) -> Professional:
+    query = Professional.select().where(Professional.id == professional_id)
+    if is_mysql():
+        query = query.for_update()
+    professional = query.first()
+    if professional is None:
+        raise NotFound("professional")
+    return professional
+
+
+def _conflict(professional_id: int, start: dt.datetime, end: dt.datetime,
+              exclude: int | None = None) -> int | None:
+    """The id of a booked appointment of the professional overlapping [start, end), if any."""
+    query = (Appointment.select(Appointment.id)
+             .where((Appointment.professional == professional_id)
+                    & (Appointment.status != AppointmentStatus.CANCELLED)
+                    & (Appointment.date < end)
+                    & (Appointment.date > start - MAX_DURATION)  # bounds the index range scan
+                    & (Appointment.end > start))
+             .limit(1))
+    if exclude is not None:
+        query = query.where(Appointment.id != exclude)
+    row = query.tuples().first()
+    return row[0] if row else None
+
+
+def _check_rules(professional_id: int, start: dt.datetime, end: dt.datetime, *, rules: Rules,
+                 now: dt.datetime, policy: Policy, exclude: int | None = None) -> None:
+    if start <= now:
+        raise InThePast()
+    if policy.enforce_notice and start < now + rules.min_notice:
+        raise TooSoon()
+    if policy.enforce_hours:
+        day = start.astimezone(rules.tz).date()
+        calendar = Calendar(rules, [professional_id], day, day, exclude_appointment=exclude)
+        if not calendar.fits(professional_id, start, end):
+            raise OutsideHours()
+        if policy.enforce_notice and day > rules.last_day(now):
+            raise OutsideHours()
+
+
+def default_professional_id() -> int:
+    """The first active professional (the business itself when there is just one)."""
+    row = (Professional.select(Professional.id).where(Professional.active == True)  # noqa: E712
+           .order_by(Professional.id).tuples().first())
+    if row is None:
+        raise NotFound("professional")
+    return row[0]
+
+
+def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, now: dt.datetime,
+         professional_id: int | None = None, duration: int | None = None,
+         policy: Policy = BOT, source: str = "whatsapp") -> Appointment:
+    """Books `service` for the user at `start` (aware), or raises a BookingError."""
+    start = utc(start)
+    minutes = duration if duration is not None else service.duration
+    if not 0 < minutes <= MAX_DURATION.total_seconds() // 60:
+        raise ValueError("duration must be between 1 minute and 8 hours")
+    end = start + dt.timedelta(minutes=minutes)
+
+    def work() -> Appointment:
+        pid = professional_id if professional_id is not None else default_professional_id()
+        _lock_professional(pid)
+        _check_rules(pid, start, end, rules=rules, now=now, policy=policy)
+        conflict = _conflict(pid, start, end)
+        if conflict is not None:
+            raise SlotTaken(conflict)
+        return Appointment.create(
+            user=user_id, professional=pid, service=service.id, date=start, end=end,
+            type=service.name, duration=minutes, status=AppointmentStatus.BOOKED,
+            scheduled_at=now, source=source, created_at=now, updated_at=now)
+
+    try:
+        return run_in_transaction(work)
+    except peewee.IntegrityError as exc:  # a user or service deleted under us
+        logger.info("booking refused by a foreign key: %s", type(exc).__name__)
+        raise NotFound("user") from None
+
+
+def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now: dt.datetime,
+               policy: Policy = BOT) -> Appointment:
+    """Moves a booked appointment. One transaction: the old slot is freed only if the new one is
+    won. Pending reminders for the old time are cancelled; the scheduler makes new ones."""
+    new_start = utc(new_start)
+
+    def work() -> Appointment:
+        current = Appointment.get_or_none(Appointment.id == appointment_id)
+        if current is None:
+            raise NotFound("appointment")
+        _lock_professional(current.professional_id)
+        current = Appointment.get_by_id(appointment_id)  # re-read under the lock
+        if current.status != AppointmentStatus.BOOKED:
+            raise NotBooked()
+        end = new_start + dt.timedelta(minutes=current.duration)
+        _check_rules(current.professional_id, new_start, end, rules=rules, now=now,
+                     policy=policy, exclude=appointment_id)
+        conflict = _conflict(current.professional_id, new_start, end, exclude=appointment_id)
+        if conflict is not None:
+            raise SlotTaken(conflict)
+        updated = (Appointment
+                   .update(date=new_start, end=end, revision=Appointment.revision + 1,
+                           scheduled_at=now, confirmed_at=None, updated_at=now)
+                   .where((Appointment.id == appointment_id)
+                          & (Appointment.status == AppointmentStatus.BOOKED))
+                   .execute())
+        if updated != 1:
+            raise NotBooked()
+        outbox.cancel_pending(appointment_id)
+        return Appointment.get_by_id(appointment_id)
+
+    return run_in_transaction(work)
+
+
+def cancel(appointment_id: int, *, now: dt.datetime, reason: str | None = None,
+           notify: bool = False) -> Appointment:
+    """Cancels a booked appointment (never deletes it) and its pending reminders. With `notify`,
+    the customer is told through the outbox."""
+
+    def work() -> Appointment:
+        updated = (Appointment
+                   .update(status=AppointmentStatus.CANCELLED, cancelled_at=now,
+                           cancel_reason=(reason or None) and reason[:200], updated_at=now)
+                   .where((Appointment.id == appointment_id)
+                          & (Appointment.status == AppointmentStatus.BOOKED))
+                   .execute())
+        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        if appointment is None:
+            raise NotFound("appointment")
+        if updated != 1:
+            raise NotBooked()
+        outbox.cancel_pending(appointment_id)
+        if notify:
+            user = User.get_by_id(appointment.user_id)
+            outbox.enqueue(OutboxKind.CANCELLATION, user.phone, appointment_id=appointment_id,
+                           params={"reason": reason} if reason else None,
+                           dedupe_key=f"cancel:{appointment_id}")
+        return appointment
+
+    return run_in_transaction(work)
+
+
+def confirm(appointment_id: int, *, now: dt.datetime) -> bool:
+    """Marks a booked appointment as confirmed by the customer; False if it is not booked."""
+    return (Appointment.update(confirmed_at=now, updated_at=now)
+            .where((Appointment.id == appointment_id)
+                   & (Appointment.status == AppointmentStatus.BOOKED))
+            .execute()) == 1
+
+
+def mark(appointment_id: int, status: AppointmentStatus, *, now: dt.datetime) -> Appointment:
+    """Records the outcome of a booked appointment: done or no-show."""
+    if status not in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW):
+        raise ValueError("mark() records done or no_show")
+
+    def work() -> Appointment:
+        updated = (Appointment.update(status=status, updated_at=now)
+                   .where((Appointment.id == appointment_id)
+                          & Appointment.status.in_([AppointmentStatus.BOOKED.value,
+                                                    AppointmentStatus.DONE.value,
+                                                    AppointmentStatus.NO_SHOW.value]))
+                   .execute())
+        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        if appointment is None:
+            raise NotFound("appointment")
+        if updated != 1:
+            raise NotBooked()
+        outbox.cancel_pending(appointment_id)
+        return appointment
+
+    return run_in_transaction(work)
+
