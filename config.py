@@ -5,8 +5,9 @@ import datetime as dt
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -145,7 +146,7 @@ class Settings:
     }
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> "Settings":
+    def load(cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
         """Builds settings from the environment, then applies already-parsed overrides (tests)."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}

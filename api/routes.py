@@ -92,7 +92,7 @@ def parse_moment(value: Any, name: str, *, date_only_end: bool = False,
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     try:
-        return moment.astimezone(dt.timezone.utc)
+        return moment.astimezone(dt.UTC)
     except (OverflowError, ValueError):
         raise ApiError(400, f"{name} is out of range") from None
 
@@ -229,10 +229,9 @@ def create_appointment():
     if start <= now:
         raise ApiError(400, "date is in the past")
     duration = data.get("duration")
-    if duration is not None:
-        if isinstance(duration, bool) or not isinstance(duration, int) \
-                or not 0 < duration <= MAX_DURATION.total_seconds() // 60:
-            raise ApiError(400, "duration must be a whole number of minutes, from 1 to 480")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)
+                                 or not 0 < duration <= MAX_DURATION.total_seconds() // 60):
+        raise ApiError(400, "duration must be a whole number of minutes, from 1 to 480")
     professional_id = data.get("professional_id")
     if professional_id is not None:
         professional_id = positive_id(professional_id, "professional_id")

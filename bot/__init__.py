@@ -1,8 +1,18 @@
 """The WhatsApp bot: webhook, conversation engine, flows, admin commands, texts, sender."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
+
+logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
     """Registers the Twilio webhooks."""
+    from bot import webhook
+
+    app.register_blueprint(webhook.bp)
+    settings = app.config["SETTINGS"]
+    if not settings.twilio_auth_token and settings.development:
+        logger.warning("TWILIO_AUTH_TOKEN is unset: accepting unsigned webhooks from loopback only")

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from storage.models import Appointment, AppointmentStatus, Block, BusinessHours
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MAX_DURATION = dt.timedelta(hours=8)
 
 Interval = tuple[dt.datetime, dt.datetime]
@@ -29,7 +29,7 @@ class Rules:
     horizon: dt.timedelta = dt.timedelta(days=30)
 
     @classmethod
-    def from_settings(cls, settings) -> "Rules":
+    def from_settings(cls, settings) -> Rules:
         return cls(tz=settings.timezone, slot_step=settings.slot_step,
                    min_notice=settings.min_notice, horizon=settings.booking_horizon)
 

@@ -18,8 +18,7 @@ import peewee
 from storage import outbox
 from storage.availability import MAX_DURATION, Calendar, Rules
 from storage.db import is_mysql, run_in_transaction, utc
-from storage.models import (Appointment, AppointmentStatus, OutboxKind, Professional, Service,
-                            User)
+from storage.models import Appointment, AppointmentStatus, OutboxKind, Professional, Service, User
 
 logger = logging.getLogger(__name__)
 
@@ -113,19 +112,16 @@ def _check_rules(professional_id: int, start: dt.datetime, end: dt.datetime, *, 
             raise OutsideHours()
 
 
-def default_professional_id() -> int:
-    """The first active professional (the business itself when there is just one)."""
-    row = (Professional.select(Professional.id).where(Professional.active == True)  # noqa: E712
-           .order_by(Professional.id).tuples().first())
-    if row is None:
-        raise NotFound("professional")
-    return row[0]
-
-
 def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, now: dt.datetime,
-         professional_id: int | None = None, duration: int | None = None,
-         policy: Policy = BOT, source: str = "whatsapp") -> Appointment:
-    """Books `service` for the user at `start` (aware), or raises a BookingError."""
+         professional_id: int | None = None, professional_ids: list[int] | None = None,
+         duration: int | None = None, policy: Policy = BOT, source: str = "whatsapp") -> Appointment:
+    """Books `service` for the user at `start` (aware), or raises a BookingError.
+
+    With `professional_id`, only that professional. Otherwise any of `professional_ids` (or of
+    the active professionals) who is free, chosen fairly: the one with the fewest bookings that
+    day. Candidates are locked together in id order, so two such bookings never deadlock, and
+    the choice is made under the locks.
+    """
     start = utc(start)
     minutes = duration if duration is not None else service.duration
     if not 0 < minutes <= MAX_DURATION.total_seconds() // 60:
@@ -133,22 +129,54 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
     end = start + dt.timedelta(minutes=minutes)
 
     def work() -> Appointment:
-        pid = professional_id if professional_id is not None else default_professional_id()
-        _lock_professional(pid)
-        _check_rules(pid, start, end, rules=rules, now=now, policy=policy)
-        conflict = _conflict(pid, start, end)
-        if conflict is not None:
-            raise SlotTaken(conflict)
-        return Appointment.create(
-            user=user_id, professional=pid, service=service.id, date=start, end=end,
-            type=service.name, duration=minutes, status=AppointmentStatus.BOOKED,
-            scheduled_at=now, source=source, created_at=now, updated_at=now)
+        query = Professional.select(Professional.id).order_by(Professional.id)
+        if professional_id is not None:
+            query = query.where(Professional.id == professional_id)
+        else:
+            query = query.where(Professional.active == True)  # noqa: E712
+            if professional_ids is not None:
+                query = query.where(Professional.id.in_(professional_ids or [0]))
+        if is_mysql():
+            query = query.for_update()
+        locked = [row[0] for row in query.tuples()]
+        if not locked:
+            raise NotFound("professional")
+        refusal: BookingError = SlotTaken(0)
+        for pid in _fairest_first(locked, start, rules):
+            try:
+                _check_rules(pid, start, end, rules=rules, now=now, policy=policy)
+                conflict = _conflict(pid, start, end)
+                if conflict is not None:
+                    raise SlotTaken(conflict)
+            except BookingError as exc:
+                if len(locked) == 1:
+                    raise
+                refusal = exc
+                continue
+            return Appointment.create(
+                user=user_id, professional=pid, service=service.id, date=start, end=end,
+                type=service.name, duration=minutes, status=AppointmentStatus.BOOKED,
+                scheduled_at=now, source=source, created_at=now, updated_at=now)
+        raise refusal
 
     try:
         return run_in_transaction(work)
     except peewee.IntegrityError as exc:  # a user or service deleted under us
         logger.info("booking refused by a foreign key: %s", type(exc).__name__)
         raise NotFound("user") from None
+
+
+def _fairest_first(professional_ids: list[int], start: dt.datetime, rules: Rules) -> list[int]:
+    """The professionals ordered by how many bookings they have that local day, fewest first."""
+    if len(professional_ids) == 1:
+        return professional_ids
+    day_start, day_end = rules.local_day_bounds(start.astimezone(rules.tz).date())
+    load = dict(Appointment.select(Appointment.professional, peewee.fn.COUNT(Appointment.id))
+                .where(Appointment.professional.in_(professional_ids)
+                       & (Appointment.status != AppointmentStatus.CANCELLED)
+                       & (Appointment.date >= day_start) & (Appointment.date < day_end))
+                .group_by(Appointment.professional).tuples())
+    return sorted(professional_ids, key=lambda pid: (load.get(pid, 0), pid))
 
 
 def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now: dt.datetime,

@@ -11,7 +11,7 @@ _offset = dt.timedelta(0)
 
 def now() -> dt.datetime:
     """The current moment, timezone-aware UTC, with whole seconds (how the database stores it)."""
-    return (dt.datetime.now(dt.timezone.utc) + _offset).replace(microsecond=0)
+    return (dt.datetime.now(dt.UTC) + _offset).replace(microsecond=0)
 
 
 def advance(delta: dt.timedelta) -> dt.timedelta:
@@ -36,4 +36,4 @@ def set_now(moment: dt.datetime) -> None:
     """Makes now() read `moment` from here on (it keeps ticking). Tests and simulators only."""
     global _offset
     with _lock:
-        _offset = moment - dt.datetime.now(dt.timezone.utc)
+        _offset = moment - dt.datetime.now(dt.UTC)

@@ -6,8 +6,9 @@ import functools
 import logging
 import random
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee
@@ -229,16 +230,16 @@ class UTCDateTimeField(peewee.DateTimeField):
         if isinstance(value, dt.datetime):
             if value.tzinfo is None:
                 raise ValueError(f"{self.name}: naive datetime {value!r}; pass an aware one")
-            return value.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+            return value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
         return value  # SQL expressions
 
     def python_value(self, value):
         value = super().python_value(value)
         if isinstance(value, dt.datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
         return value
 
 
 def utc(value: dt.datetime) -> dt.datetime:
     """Normalises an aware datetime to UTC with whole seconds (how it is stored)."""
-    return value.astimezone(dt.timezone.utc).replace(microsecond=0)
+    return value.astimezone(dt.UTC).replace(microsecond=0)

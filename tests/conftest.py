@@ -96,7 +96,7 @@ def empty_mysql(url: str) -> None:
             db.execute_sql(f"DELETE FROM `{table}`")
     db.execute_sql("SET FOREIGN_KEY_CHECKS = 1")
     db.execute_sql("INSERT INTO professionals (name, active, created_at) VALUES ('Equipe', 1, %s)",
-                   (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0),))
+                   (dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),))
     db.close()
 
 
@@ -169,3 +169,11 @@ class Api:
 def api(client) -> Api:
     return Api(client)
 
+
+
+@pytest.fixture
+def whatsapp(client):
+    """whatsapp(phone, profile_name=None) -> a WhatsApp conversation for that phone."""
+    from tests.helpers import WhatsApp
+
+    return lambda phone, profile_name=None: WhatsApp(client, phone, profile_name)

@@ -35,3 +35,64 @@ def base_config(database_url: str) -> dict:
         "sender": "memory",
         "business_name": "Barbearia Teste",
     }
+
+
+TWILIO_TO = "whatsapp:+5511940000000"
+WEBHOOK_URL = "http://localhost/whatsapp"
+
+
+def sign(url: str, form: dict, token: str = AUTH_TOKEN) -> str:
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(token).compute_signature(url, form)
+
+
+def twiml_messages(xml: bytes | str) -> list[str]:
+    """The text of each <Message> in a TwiML reply (asserting it is well formed)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    assert root.tag == "Response", xml
+    messages = []
+    for element in root:
+        assert element.tag == "Message", xml
+        body = element.find("Body")
+        messages.append((body.text if body is not None else element.text) or "")
+    return messages
+
+
+class WhatsApp:
+    """One phone talking to the bot through signed webhook posts, like Twilio delivers them."""
+
+    _sids = 0
+
+    def __init__(self, client, phone: str, profile_name: str | None = None):
+        self.client = client
+        self.phone = phone
+        self.profile_name = profile_name
+        self.last = None
+
+    @classmethod
+    def new_sid(cls) -> str:
+        cls._sids += 1
+        return f"SM{cls._sids:032d}"
+
+    def form(self, body: str, *, sid: str | None = None, **extra) -> dict:
+        form = {"From": f"whatsapp:{self.phone}", "To": TWILIO_TO, "Body": body,
+                "MessageSid": sid or self.new_sid(), "AccountSid": ACCOUNT_SID, "NumMedia": "0",
+                "WaId": self.phone.lstrip("+")}
+        if self.profile_name:
+            form["ProfileName"] = self.profile_name
+        form.update({k: v for k, v in extra.items() if v is not None})
+        return form
+
+    def post(self, form: dict, signature: str | None = None):
+        signature = sign(WEBHOOK_URL, form) if signature is None else signature
+        return self.client.post("/whatsapp", data=form, headers={"X-Twilio-Signature": signature})
+
+    def send(self, body: str, **kwargs) -> str:
+        """Sends a message; returns the reply's messages joined by newlines."""
+        response = self.post(self.form(body, **kwargs))
+        assert response.status_code == 200, response.data
+        self.last = twiml_messages(response.data)
+        return "\n".join(self.last)

@@ -317,4 +317,4 @@ def test_times_are_stored_in_utc_on_every_backend(api, shop, db):
     api.post("/appointments", json={"user_id": shop["user_id"], "date": "2026-12-08T14:00", "type": "Corte"})
     raw = db.execute_sql("SELECT date FROM appointments").fetchone()[0]
     assert str(raw).startswith("2026-12-08 17:00:00")  # 14:00 in São Paulo (UTC-3)
-    assert Appointment.get().date == dt.datetime(2026, 12, 8, 17, 0, tzinfo=dt.timezone.utc)
+    assert Appointment.get().date == dt.datetime(2026, 12, 8, 17, 0, tzinfo=dt.UTC)

@@ -197,7 +197,7 @@ def test_the_bot_rules_refuse_closed_times_the_past_and_short_notice(salon):
     with pytest.raises(booking.TooSoon):
         booking.book(start=local(2026, 12, 7, 9, 30), **kwargs)  # 1h30 from now, notice is 2h
     appointment = booking.book(start=local(2026, 12, 7, 10, 0), **kwargs)
-    assert appointment.date == local(2026, 12, 7, 10, 0).astimezone(dt.timezone.utc)
+    assert appointment.date == local(2026, 12, 7, 10, 0).astimezone(dt.UTC)
     # An admin may skip the notice, never the hours.
     booking.book(start=local(2026, 12, 7, 9, 30), policy=booking.ADMIN, **kwargs)
     with pytest.raises(booking.OutsideHours):
@@ -212,7 +212,7 @@ def test_reschedule_frees_the_old_time_only_when_the_new_one_is_won(salon):
         booking.reschedule(mine.id, local(2026, 12, 8, 11, 0), rules=rules, now=now)
     assert Appointment.get_by_id(mine.id).date == mine.date  # untouched
     moved = booking.reschedule(mine.id, local(2026, 12, 8, 10, 30), rules=rules, now=now)  # overlaps only itself
-    assert moved.date == local(2026, 12, 8, 10, 30).astimezone(dt.timezone.utc) and moved.revision == 2
+    assert moved.date == local(2026, 12, 8, 10, 30).astimezone(dt.UTC) and moved.revision == 2
     # The old 10:00 is free again for someone else.
     booking.book(user_id=salon["bia"].id, service=corte, start=local(2026, 12, 8, 10, 0), rules=rules, now=now)
     booking.cancel(theirs.id, now=now)
@@ -237,7 +237,7 @@ def test_ten_processes_racing_for_overlapping_times_one_wins(salon, app, backend
     barrier = ctx.Manager().Barrier(10)
     with ctx.Pool(10) as pool:
         results = pool.starmap(workers.post_appointments, [(barrier, *job) for job in jobs])
-    for round_statuses in zip(*results):
+    for round_statuses in zip(*results, strict=True):
         assert sorted(round_statuses) == [201] + [409] * 9, round_statuses
     rows = list(Appointment.select())
     assert len(rows) == len(days) and {r.status for r in rows} == {AppointmentStatus.BOOKED}

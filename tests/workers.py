@@ -38,3 +38,12 @@ def overlapping_pairs() -> int:
         " ON a.professional_id = b.professional_id AND a.id < b.id"
         " AND a.date < b.end_at AND b.date < a.end_at"
         " WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'").fetchone()[0]
+
+
+def orphan_appointments() -> int:
+    """How many appointments belong to no registered user (must be 0)."""
+    from storage.db import database
+
+    return database.execute_sql(
+        "SELECT COUNT(*) FROM appointments a LEFT JOIN users u ON u.id = a.user_id"
+        " WHERE u.id IS NULL").fetchone()[0]

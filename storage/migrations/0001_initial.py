@@ -3,8 +3,17 @@ state, inbound dedupe and the outbox. Models here are frozen copies, independent
 storage/models.py, so this file means the same thing forever."""
 import datetime
 
-from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
-                    Model, MySQLDatabase, SmallIntegerField, TextField)
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    MySQLDatabase,
+    SmallIntegerField,
+    TextField,
+)
 
 
 def up(migrator, db):
@@ -137,7 +146,7 @@ def up(migrator, db):
                       Conversation, InboundMessage, OutboundMessage], safe=False)
 
     # The resource being booked. A one-person business never sees it named.
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
     Professional.create(name="Equipe", active=True, created_at=now)
 
 

@@ -1,0 +1,75 @@
+"""Registration: a first message from an unknown number ends with the person registered."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import peewee
+
+from bot import choices, texts
+from bot.engine import Reply, Turn
+from bot.states import State
+from storage.models import User
+
+_FORBIDDEN = re.compile(r"[<>{}\[\]|\\/@#$%^&*=+_~`\"0-9:;]|https?|www\.", re.IGNORECASE)
+_NOT_NAMES = choices.YES | choices.NO | choices.GLOBAL_WORDS | choices.GREETINGS | {
+    "agendar", "marcar", "cancelar", "remarcar", "teste", "nome", "meu nome", "quero agendar"}
+
+
+def valid_name(text: str | None) -> str | None:
+    """The name, tidied, when it is 2-60 characters with at least two letters; else None."""
+    if not text:
+        return None
+    name = " ".join(str(text).split())
+    name = re.sub(r"^(?:meu nome (?:e|é)|me chamo|sou (?:a|o)?)\s+", "", name, flags=re.IGNORECASE).strip()
+    if not 2 <= len(name) <= 60 or _FORBIDDEN.search(name):
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        return None
+    if sum(ch.isalpha() for ch in name) < 2 or choices.clean(name) in _NOT_NAMES:
+        return None
+    if name.islower():
+        name = " ".join(part[:1].upper() + part[1:] for part in name.split(" "))
+    return name
+
+
+def start(turn: Turn) -> Reply:
+    """Greets a new number and asks for a name, offering the WhatsApp profile name."""
+    greeting = texts.greeting_new(turn.business)
+    profile = valid_name(turn.profile_name)
+    if profile:
+        return Reply(f"{greeting}\n\n{texts.offer_profile_name(profile)}", State.CONFIRM_NAME,
+                     {"profile_name": profile})
+    return Reply(f"{greeting}\n\n{texts.ASK_NAME}", State.ASK_NAME)
+
+
+def ask_name(turn: Turn) -> Reply:
+    """Stores the name typed and registers the phone, then shows the menu."""
+    name = valid_name(turn.text)
+    if name is None:
+        return Reply(texts.INVALID_NAME, State.ASK_NAME)
+    return register(turn, name)
+
+
+def confirm_name(turn: Turn) -> Reply:
+    """Registers the offered profile name on 'sim'; on 'não' asks for the name."""
+    answer = choices.yes_no(turn.text)
+    if answer is True:
+        return register(turn, turn.data["profile_name"])
+    if answer is False:
+        return Reply(texts.ASK_NAME, State.ASK_NAME)
+    typed = valid_name(turn.text)
+    if typed is not None:
+        return register(turn, typed)
+    offer = texts.offer_profile_name(turn.data.get("profile_name", ""))
+    return Reply(texts.unknown_option(offer), State.CONFIRM_NAME, turn.data)
+
+
+def register(turn: Turn, name: str) -> Reply:
+    """Creates the user for this phone (E.164 from `From`) and shows the menu."""
+    try:
+        with User._meta.database.atomic():  # a savepoint: the phone may have been registered meanwhile
+            turn.user = User.create(name=name, phone=turn.phone, created_at=turn.now)
+    except peewee.IntegrityError:
+        turn.user = User.get(User.phone == turn.phone)
+    return Reply(texts.registered(turn.user.name), State.MENU)

@@ -1,0 +1,277 @@
+"""Every customer-facing text, in pt-BR: warm, short, WhatsApp-formatted (*bold* for key info).
+
+Tests refer to these names, never to copied strings. Functions take what varies; the business
+name comes from BUSINESS_NAME.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+MAX_MESSAGE = 1600
+
+# --- main menu -------------------------------------------------------------------------------
+
+MENU_OPTIONS = ("Agendar", "Meus agendamentos", "Remarcar", "Cancelar", "Ajuda")
+
+
+def numbered(options: Iterable[str], start: int = 1) -> str:
+    """One option per line, each starting with its number: '1 - Agendar'."""
+    return "\n".join(f"*{i}* - {label}" for i, label in enumerate(options, start))
+
+
+def menu(name: str | None = None) -> str:
+    head = f"Como posso te ajudar, {name}?" if name else "Como posso te ajudar?"
+    return f"{head}\n\n{numbered(MENU_OPTIONS)}\n\nResponda com o número ou a palavra."
+
+
+def greeting_known(name: str, business: str) -> str:
+    return f"Olá, {name}! 👋 Que bom te ver na *{business}*.\n\n" + menu()
+
+
+def greeting_new(business: str) -> str:
+    return f"Olá! 👋 Bem-vindo(a) à *{business}*. Eu marco seus horários por aqui mesmo."
+
+
+ASK_NAME = "Para começar, qual é o seu nome?"
+
+
+def offer_profile_name(profile_name: str) -> str:
+    return f"Posso te chamar de *{profile_name}*?\n\n{numbered(['Sim', 'Não'])}"
+
+
+INVALID_NAME = ("Hmm, não consegui entender como te chamar 🤔\n"
+                "Me diga só o seu nome, com letras (de 2 a 60 caracteres). Ex.: *Ana Souza*")
+
+
+def registered(name: str) -> str:
+    return f"Prazer, *{name}*! 😊 Seu cadastro está feito.\n\n" + menu()
+
+
+def unknown_option(options_text: str) -> str:
+    return f"Não entendi 🤔 Responda com o número de uma opção:\n\n{options_text}"
+
+
+def unknown_menu(name: str | None = None) -> str:
+    return "Não entendi 🤔 " + menu(name)
+
+
+HELP = ("ℹ️ *Como funciona*\n"
+        "Responda às perguntas com o *número* da opção ou com a palavra.\n\n"
+        "*menu* - volta ao menu principal\n"
+        "*sair* - desiste do que estiver fazendo\n"
+        "*ajuda* - mostra esta mensagem\n"
+        "*parar* - não receber mais lembretes e avisos\n"
+        "*voltar* - voltar a receber lembretes e avisos\n\n"
+        "Datas: *hoje*, *amanhã*, *sexta*, *25/12*. Horas: *14h*, *14:30*.\n"
+        "Dá para mandar tudo junto: *amanhã às 15h*.")
+
+
+def help_text() -> str:
+    return HELP + "\n\n" + menu()
+
+
+def left_flow() -> str:
+    return "Tudo bem, deixei isso de lado. 👍\n\n" + menu()
+
+
+def timed_out(name: str | None) -> str:
+    return "Faz um tempinho que não conversamos, então recomecei do início. 🙂\n\n" + menu(name)
+
+
+TEXT_ONLY = ("Por enquanto eu só entendo mensagens de texto 📝\n"
+             "Pode escrever o que precisa? Envie *menu* para ver as opções.")
+
+TOO_LONG = "Essa mensagem ficou grande demais para mim 😅 Pode resumir em poucas palavras?"
+
+GENERIC_ERROR = "Desculpe, tive um probleminha aqui 😕 Pode tentar de novo em instantes?"
+
+UNAVAILABLE = ("Estamos com uma instabilidade no momento 😕 "
+               "Por favor, tente novamente em instantes.")
+
+SLOW_DOWN = ("Recebi muitas mensagens seguidas 😅 Vou esperar um minutinho antes de responder de novo. "
+             "Depois é só continuar de onde parou.")
+
+# --- opt-out -----------------------------------------------------------------------------------
+
+OPTED_OUT = ("Pronto, você não vai mais receber lembretes nem avisos. 🔕\n"
+             "Suas respostas continuam funcionando normalmente. Para voltar a receber, envie *voltar*.")
+
+OPTED_IN = "Combinado, você voltará a receber lembretes e avisos. 🔔"
+
+NOT_REGISTERED_OPT_OUT = "Tudo bem, não vamos te enviar mensagens. 🔕"
+
+# --- booking -----------------------------------------------------------------------------------
+
+
+def choose_service(services: Sequence[tuple[str, int]]) -> str:
+    lines = [f"{name} ({minutes_label(minutes)})" for name, minutes in services]
+    return "Qual serviço você quer agendar? ✂️\n\n" + numbered(lines)
+
+
+NO_SERVICES = "No momento não há serviços disponíveis para agendar pelo WhatsApp. 😕"
+
+
+def minutes_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h{rest:02d}"
+    return f"{hours}h" if hours else f"{minutes} min"
+
+
+def choose_day(service: str, days: Sequence[str]) -> str:
+    return (f"*{service}* 👍 Para qual dia?\n\n{numbered(days)}\n\n"
+            "Ou digite uma data, como *sexta* ou *25/12*. Pode mandar a hora junto: *amanhã às 15h*.")
+
+
+def no_days(service: str) -> str:
+    return (f"Poxa, não encontrei horários livres para *{service}* nos próximos dias. 😕\n"
+            "Tente mais tarde ou fale com a gente.\n\n" + menu())
+
+
+def day_closed(day: str, days: Sequence[str]) -> str:
+    if not days:
+        return f"Não temos horários livres em *{day}*. 😕 Tente outra data."
+    return f"Não temos horários livres em *{day}*. 😕 Os próximos dias com horário são:\n\n{numbered(days)}"
+
+
+def day_too_far(limit: str) -> str:
+    return f"Essa data está longe demais: dá para agendar até *{limit}*. Escolha uma data mais próxima."
+
+
+PAST_DAY = "Essa data já passou 😅 Me diga um dia de hoje em diante, como *amanhã* ou *25/12*."
+
+INVALID_DAY = "Essa data não existe no calendário 🤔 Confira o dia e o mês, por exemplo *30/11*."
+
+INVALID_TIME = "Esse horário não existe 🤔 Use algo como *14h* ou *14:30*."
+
+
+def ask_day_for_time(time: str) -> str:
+    return f"Para qual dia às *{time}*? Ex.: *amanhã*, *sexta*, *25/12*."
+
+
+def choose_time(day: str, times: Sequence[str], more: bool) -> str:
+    text = f"Horários livres em *{day}*: 🕐\n\n{numbered(times)}"
+    if more:
+        text += "\n\nEnvie *mais* para ver outros horários."
+    text += "\nOu digite outra data."
+    return text
+
+
+NO_MORE_TIMES = "Esses são todos os horários desse dia. Escolha um número ou digite outra data."
+
+
+def time_unavailable(day: str, time: str, times: Sequence[str]) -> str:
+    return (f"*{time}* em *{day}* não está livre. 😕 Os horários mais próximos são:\n\n"
+            f"{numbered(times)}")
+
+
+def confirm_booking(service: str, day: str, time: str, professional: str | None = None) -> str:
+    who = f" com *{professional}*" if professional else ""
+    return (f"Confirma o agendamento?\n\n✂️ *{service}*{who}\n📅 {day}\n🕐 *{time}*\n\n"
+            + numbered(["Sim, confirmar", "Não, escolher outro horário"]))
+
+
+def booked(service: str, day: str, time: str, business: str, professional: str | None = None) -> str:
+    who = f" com *{professional}*" if professional else ""
+    return (f"✅ Agendado! *{service}*{who} em *{day}* às *{time}*.\n"
+            f"Te esperamos na *{business}*. Vou te lembrar antes. 😉\n\n"
+            "Envie *menu* para outras opções.")
+
+
+def slot_taken(day: str, time: str, times: Sequence[str]) -> str:
+    text = f"Poxa, *{time}* de *{day}* acabou de ser preenchido. 😕"
+    if times:
+        return text + " Os horários livres mais próximos são:\n\n" + numbered(times)
+    return text + " Escolha outro dia."
+
+
+def choose_professional(service: str, names: Sequence[str]) -> str:
+    return f"*{service}* 👍 Com quem você prefere?\n\n{numbered(names)}"
+
+
+ANY_PROFESSIONAL = "Qualquer um (o primeiro livre)"
+
+# --- my appointments, cancel, reschedule ----------------------------------------------------------------
+
+
+def appointment_line(service: str, day: str, time: str, professional: str | None = None) -> str:
+    who = f" com {professional}" if professional else ""
+    return f"*{service}*{who} - {day} às *{time}*"
+
+
+def my_appointments(lines: Sequence[str]) -> str:
+    return "📅 *Seus próximos agendamentos:*\n\n" + numbered(lines) + "\n\nEnvie *menu* para outras opções."
+
+
+NO_APPOINTMENTS = ("Você não tem agendamentos marcados. 🗓️\n\n"
+                   + numbered(["Agendar"]) + "\n\nOu envie *menu* para outras opções.")
+
+
+def pick_to_cancel(lines: Sequence[str]) -> str:
+    return "Qual agendamento você quer cancelar?\n\n" + numbered(lines)
+
+
+def pick_to_reschedule(lines: Sequence[str]) -> str:
+    return "Qual agendamento você quer remarcar?\n\n" + numbered(lines)
+
+
+def confirm_cancel(line: str) -> str:
+    return f"Cancelar {line}?\n\n" + numbered(["Sim, cancelar", "Não, manter"])
+
+
+def cancelled(line: str) -> str:
+    return f"Cancelado ✅ {line}.\nQuando quiser, é só agendar de novo. Envie *menu*."
+
+
+KEPT = "Combinado, seu horário continua marcado. 👍 Envie *menu* para outras opções."
+
+
+def too_late_to_change(hours: str) -> str:
+    return (f"Faltam menos de *{hours}* para esse horário, então não consigo alterar por aqui. 😕\n"
+            "Por favor, fale diretamente com a gente.")
+
+
+def reschedule_day(line: str, days: Sequence[str]) -> str:
+    return (f"Vamos remarcar {line}. Para qual dia?\n\n{numbered(days)}\n\n"
+            "Ou digite uma data, como *sexta* ou *25/12 às 15h*.")
+
+
+def confirm_reschedule(old_line: str, day: str, time: str) -> str:
+    return (f"Remarcar {old_line}\npara 📅 {day} às 🕐 *{time}*?\n\n"
+            + numbered(["Sim, remarcar", "Não, escolher outro horário"]))
+
+
+def rescheduled(service: str, day: str, time: str) -> str:
+    return f"✅ Remarcado! *{service}* agora é em *{day}* às *{time}*. Envie *menu* para outras opções."
+
+
+APPOINTMENT_GONE = "Esse agendamento não está mais ativo. Envie *menu* para ver as opções."
+
+# --- reminders (replies) and business-initiated messages -------------------------------------------------
+
+
+def reminder(name: str, service: str, day: str, time: str, business: str, professional: str | None = None) -> str:
+    who = f" com {professional}" if professional else ""
+    return (f"Olá, {name}! 👋 Lembrete da *{business}*: *{service}*{who} em *{day}* às *{time}*.\n\n"
+            + numbered(["Confirmar", "Cancelar", "Remarcar"]))
+
+
+def reminder_confirmed(day: str, time: str) -> str:
+    return f"Presença confirmada ✅ Te esperamos em *{day}* às *{time}*!"
+
+
+def cancellation_notice(name: str, service: str, day: str, time: str, business: str,
+                        reason: str | None = None) -> str:
+    text = f"Olá, {name}. Seu horário de *{service}* em *{day}* às *{time}* foi cancelado pela *{business}*."
+    if reason:
+        text += f"\nMotivo: {reason}"
+    return text + "\nPara marcar outro horário, é só responder *agendar*."
+
+
+def notice(business: str, text: str) -> str:
+    return f"📢 *{business}*: {text}"
+
+
+def booked_by_business(name: str, service: str, day: str, time: str, business: str) -> str:
+    return (f"Olá, {name}! ✅ A *{business}* marcou para você: *{service}* em *{day}* às *{time}*.\n"
+            "Para ver ou alterar, responda *menu*.")

@@ -1,0 +1,126 @@
+"""POST /whatsapp and /whatsapp/status: check the signature, parse, hand off, answer with TwiML.
+
+No booking logic lives here, and no call to Twilio's REST API is made inside a request.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+import peewee
+from flask import Blueprint, Response, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot import engine, texts
+from storage import phones
+from storage.db import is_unavailable
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("whatsapp", __name__)
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: PUBLIC_URL (behind a TLS proxy) plus the path and query."""
+    public = current_app.config["SETTINGS"].public_url
+    if public:
+        query = request.query_string.decode()
+        return public.rstrip("/") + request.path + (f"?{query}" if query else "")
+    return request.url
+
+
+def _loopback() -> bool:
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    # A tunnel or proxy on this machine also connects from loopback; it says so in these headers.
+    forwarded = request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded")
+    return address.is_loopback and not forwarded
+
+
+def verified() -> bool:
+    """True when the request really comes from Twilio (or, in development with no token, from
+    this machine)."""
+    settings = current_app.config["SETTINGS"]
+    token = settings.twilio_auth_token
+    if not token:
+        return settings.development and _loopback()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    return RequestValidator(token).validate(signed_url(), request.form, signature)
+
+
+def twiml(text: str) -> Response:
+    """The reply as TwiML: one <Message> per chunk of at most 1600 characters."""
+    response = MessagingResponse()
+    for chunk in split_message(text):
+        response.message(chunk)
+    return Response(str(response), status=200, mimetype="application/xml")
+
+
+def split_message(text: str, limit: int = texts.MAX_MESSAGE) -> list[str]:
+    """Splits on line boundaries into chunks of at most `limit` characters."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one enormous line: cut it at a space if there is one
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip() or not chunks:
+        chunks.append(current)
+    return [c for c in chunks if c.strip()] or [texts.GENERIC_ERROR]
+
+
+def inbound_text() -> str:
+    """A tapped button or list item wins over the typed body."""
+    for field in ("ButtonPayload", "ListId"):
+        value = request.form.get(field, "").strip()
+        if value:
+            return value
+    return request.form.get("Body", "")
+
+
+@bp.post("/whatsapp")
+def inbound():
+    if not verified():
+        logger.warning("rejected an unsigned or badly signed webhook")
+        return Response("Forbidden", status=403, mimetype="text/plain")
+    sender = request.form.get("From")
+    if not sender:
+        return Response("Bad Request: From is required", status=400, mimetype="text/plain")
+    phone = phones.from_whatsapp(sender)
+    if phone is None:
+        return Response("Bad Request: From is not a phone number", status=400, mimetype="text/plain")
+    try:
+        media = int(request.form.get("NumMedia", "0") or 0)
+    except ValueError:
+        media = 0
+    message = engine.Inbound(phone=phone, text=inbound_text(), sid=request.form.get("MessageSid") or None,
+                             profile_name=request.form.get("ProfileName") or None, has_media=media > 0)
+    settings = current_app.config["SETTINGS"]
+    try:
+        reply = engine.handle(message, settings)
+    except peewee.PeeweeException as exc:
+        if is_unavailable(exc):
+            logger.warning("database unavailable while answering a message: %s", type(exc).__name__)
+            return twiml(texts.UNAVAILABLE)
+        logger.error("database error while answering a message", exc_info=exc)
+        return twiml(texts.GENERIC_ERROR)
+    except Exception as exc:  # a bug must still get the person a kind answer
+        logger.error("error while answering a message", exc_info=exc)
+        return twiml(texts.GENERIC_ERROR)
+    return twiml(reply)
