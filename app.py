@@ -49,6 +49,8 @@ def configure_logging() -> None:
     if not root.handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per pass is ours to write; APScheduler would add two more per run.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _running_secretless_command() -> bool:

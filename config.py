@@ -104,9 +104,10 @@ class Settings:
     booking_horizon: dt.timedelta = dt.timedelta(days=30)
     reminder_grace: dt.timedelta = dt.timedelta(minutes=30)
     scheduler_interval: dt.timedelta = dt.timedelta(seconds=15)
-    outbox_rate: float = 80.0
+    outbox_rate: float | None = 80.0  # messages per second per worker; None: no limit
     outbox_max_attempts: int = 6
     outbox_claim_timeout: dt.timedelta = dt.timedelta(minutes=2)
+    outbox_threads: int = 8
     rate_limit_per_minute: int = 30
     daily_summary_at: dt.time | None = dt.time(7, 0)
     db_pool_size: int = 10
@@ -136,8 +137,11 @@ class Settings:
         "cancel_min_notice": ("CANCEL_MIN_NOTICE", lambda v: parse_duration(v, "CANCEL_MIN_NOTICE")),
         "booking_horizon": ("BOOKING_HORIZON", lambda v: parse_duration(v, "BOOKING_HORIZON")),
         "scheduler_interval": ("SCHEDULER_INTERVAL", lambda v: parse_duration(v, "SCHEDULER_INTERVAL")),
-        "outbox_rate": ("OUTBOX_RATE", lambda v: _positive_number(v, "OUTBOX_RATE")),
+        "outbox_rate": ("OUTBOX_RATE", lambda v: None if v.strip().lower() in ("0", "off", "none")
+                        else _positive_number(v, "OUTBOX_RATE")),
         "outbox_max_attempts": ("OUTBOX_MAX_ATTEMPTS", lambda v: _positive_number(v, "OUTBOX_MAX_ATTEMPTS", int)),
+        "outbox_claim_timeout": ("OUTBOX_CLAIM_TIMEOUT", lambda v: parse_duration(v, "OUTBOX_CLAIM_TIMEOUT")),
+        "outbox_threads": ("OUTBOX_THREADS", lambda v: _positive_number(v, "OUTBOX_THREADS", int)),
         "rate_limit_per_minute": ("RATE_LIMIT", lambda v: _positive_number(v, "RATE_LIMIT", int)),
         "daily_summary_at": ("DAILY_SUMMARY_AT", lambda v: None if v.strip().lower() in ("", "off") else _clock_time(v, "DAILY_SUMMARY_AT")),
         "db_pool_size": ("DB_POOL_SIZE", lambda v: _positive_number(v, "DB_POOL_SIZE", int)),

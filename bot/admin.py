@@ -11,3 +11,13 @@ def is_command(text: str) -> bool:
 
 def handle(turn: Turn) -> Reply:
     raise NotImplementedError
+
+
+def scheduled_creators(settings):
+    """Functions the dispatcher calls each pass to add scheduled rows (the daily summary)."""
+    return ()
+
+
+def summary_text_for(settings):
+    """How the dispatcher words a daily summary row."""
+    return None

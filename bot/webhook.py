@@ -13,8 +13,9 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import engine, texts
-from storage import phones
+from storage import clock, phones
 from storage.db import is_unavailable
+from storage.models import OutboundMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +125,41 @@ def inbound():
         logger.error("error while answering a message", exc_info=exc)
         return twiml(texts.GENERIC_ERROR)
     return twiml(reply)
+
+
+# Twilio's delivery statuses, and the outbox statuses each may move a row from. A callback that
+# arrives late (delivered after read, sent after delivered) finds nothing to move.
+_STATUS_MOVES = {
+    "sent": (OutboxStatus.SENT, (OutboxStatus.SENDING,)),
+    "delivered": (OutboxStatus.DELIVERED, (OutboxStatus.SENDING, OutboxStatus.SENT)),
+    "read": (OutboxStatus.READ, (OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.DELIVERED)),
+    "failed": (OutboxStatus.FAILED, (OutboxStatus.SENDING, OutboxStatus.SENT)),
+    "undelivered": (OutboxStatus.FAILED, (OutboxStatus.SENDING, OutboxStatus.SENT)),
+}
+
+
+@bp.post("/whatsapp/status")
+def status_callback():
+    """Moves an outbox row forward by Twilio's delivery status; never backwards."""
+    if not verified():
+        logger.warning("rejected an unsigned or badly signed status callback")
+        return Response("Forbidden", status=403, mimetype="text/plain")
+    sid = request.form.get("MessageSid", "")
+    move = _STATUS_MOVES.get(request.form.get("MessageStatus", "").lower())
+    if not sid or move is None:
+        return Response(status=204)
+    status, movable = move
+    changes = {"status": status, "updated_at": clock.now()}
+    code = request.form.get("ErrorCode", "")
+    if code.isdigit() and status == OutboxStatus.FAILED:
+        changes["error_code"] = int(code)
+    try:
+        (OutboundMessage.update(**changes)
+         .where((OutboundMessage.twilio_sid == sid) & OutboundMessage.status.in_([m.value for m in movable]))
+         .execute())
+    except peewee.PeeweeException as exc:
+        if not is_unavailable(exc):
+            raise
+        logger.warning("status callback not recorded: database unavailable")
+        return Response(status=503)  # Twilio retries callbacks that fail
+    return Response(status=204)

@@ -1,13 +1,46 @@
-"""The worker process: builds the app, then runs the reminder and outbox pass on a schedule."""
+"""The worker process: builds the app with create_app(), then runs the reminder and outbox pass
+every SCHEDULER_INTERVAL with APScheduler (one job, coalesced, never two at once)."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
+import signal
 import sys
+import threading
+
+import peewee
+from flask import Flask
 
 from config import ConfigError
+from scheduler.dispatch import Dispatcher, PassSummary
+from storage.db import connection, is_unavailable
 
 logger = logging.getLogger(__name__)
+
+
+def build_dispatcher(app: Flask) -> Dispatcher:
+    """A dispatcher with the app's settings and sender, and the scheduled-message creators."""
+    from bot import admin
+
+    return Dispatcher(app.config["SETTINGS"], app.extensions["sender"],
+                      creators=admin.scheduled_creators(app.config["SETTINGS"]),
+                      summary_text=admin.summary_text_for(app.config["SETTINGS"]))
+
+
+def run_pass(app: Flask, dispatcher: Dispatcher) -> PassSummary | None:
+    """One pass, with its own connection; a database outage is logged, not raised."""
+    try:
+        with app.app_context(), connection():
+            summary = dispatcher.run_pass()
+    except peewee.PeeweeException as exc:
+        if is_unavailable(exc):
+            logger.warning("pass skipped: database unavailable (%s)", type(exc).__name__)
+            return None
+        logger.error("pass failed", exc_info=True)
+        return None
+    logger.info(summary.line())
+    return summary
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,9 +50,32 @@ def main(argv: list[str] | None = None) -> None:
     from app import create_app
 
     try:
-        create_app()
+        app = create_app()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    dispatcher = build_dispatcher(app)
     if args.once:
-        logger.info("one pass: nothing to do yet")
+        summary = run_pass(app, dispatcher)
+        dispatcher.close()
+        raise SystemExit(0 if summary is not None else 1)
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    interval = app.config["SETTINGS"].scheduler_interval
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(run_pass, "interval", args=(app, dispatcher), id="outbox", seconds=interval.total_seconds(),
+                      coalesce=True, max_instances=1, next_run_time=dt.datetime.now(dt.UTC))
+
+    def stop(signum, _frame):
+        logger.info("signal %s: finishing the current pass, releasing unsent claims", signum)
+        dispatcher.stop()
+        # shutdown(wait=True) waits for the running pass; not from inside the signal handler.
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    logger.info("worker started: a pass every %s", interval)
+    scheduler.start()
+    dispatcher.close()
+    logger.info("worker stopped")

@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,6 +74,17 @@ class SqliteDatabase(peewee.SqliteDatabase):
         kwargs.setdefault("lock_type", "IMMEDIATE")
         super().__init__(*args, **kwargs)
 
+    def _connect(self):
+        # Switching a new database file to WAL needs a lock the busy timeout does not wait
+        # for, so two processes opening the same new file can collide once: try again.
+        for attempt in range(50):
+            try:
+                return super()._connect()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.02)
+
 
 def make_database(url: str, *, pool_size: int = 10, pool_wait: float = 5.0,
                   stale_timeout: int = 280, timeout: float = 5.0) -> peewee.Database:
@@ -88,8 +100,8 @@ def make_database(url: str, *, pool_size: int = 10, pool_wait: float = 5.0,
             timeout=timeout,
             check_same_thread=False,
             pragmas={
-                "journal_mode": "wal",
                 "busy_timeout": int(timeout * 1000),
+                "journal_mode": "wal",
                 "foreign_keys": 1,
                 "synchronous": "normal",
             },
@@ -115,6 +127,12 @@ def make_database(url: str, *, pool_size: int = 10, pool_wait: float = 5.0,
 
 def is_mysql() -> bool:
     return isinstance(database.obj, peewee.MySQLDatabase)
+
+
+def upsert(query: peewee.Insert, target: list[peewee.Field], update: dict) -> peewee.Insert:
+    """INSERT ... ON CONFLICT (target) DO UPDATE, or MySQL's ON DUPLICATE KEY UPDATE (which
+    takes no target)."""
+    return query.on_conflict(conflict_target=None if is_mysql() else target, update=update)
 
 
 def _error_code(exc: BaseException) -> int | None:

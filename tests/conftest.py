@@ -177,3 +177,21 @@ def whatsapp(client):
     from tests.helpers import WhatsApp
 
     return lambda phone, profile_name=None: WhatsApp(client, phone, profile_name)
+
+
+@pytest.fixture
+def fake_twilio():
+    """A fake Twilio REST API on loopback, for the real `twilio` client."""
+    from tests import fake_twilio as fake
+    from tests.helpers import ACCOUNT_SID, AUTH_TOKEN
+
+    server = fake.start(ACCOUNT_SID, AUTH_TOKEN)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio_config(config, fake_twilio) -> dict:
+    """Settings that send through the real Twilio client to the fake server."""
+    config.update(sender="twilio", twilio_api_url=fake_twilio.url, outbox_rate=None)
+    return config

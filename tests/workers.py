@@ -47,3 +47,42 @@ def orphan_appointments() -> int:
     return database.execute_sql(
         "SELECT COUNT(*) FROM appointments a LEFT JOIN users u ON u.id = a.user_id"
         " WHERE u.id IS NULL").fetchone()[0]
+
+
+def seed_due_reminders(count: int, professionals: int = 10) -> list[str]:
+    """`count` customers with an appointment 40+ minutes from now (real time), booked a day
+    ago, so each has exactly one reminder due now (the 2h one). Returns their phones."""
+    import datetime as dt
+
+    from storage.models import Appointment, Professional, Service, User
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    service = Service.create(name="Corte", duration=1)
+    pros = [Professional.create(name=f"Pro {i}") for i in range(professionals)]
+    phones = [f"+55119{70000000 + i:08d}" for i in range(count)]
+    User.insert_many([{"name": f"Cliente {i}", "phone": p, "created_at": now} for i, p in enumerate(phones)]).execute()
+    users = dict(User.select(User.phone, User.id).where(User.phone.in_(phones)).tuples())
+    rows = []
+    for i, phone in enumerate(phones):
+        start = now + dt.timedelta(minutes=40, seconds=90 * (i // professionals))
+        rows.append({"user": users[phone], "professional": pros[i % professionals].id, "service": service.id,
+                     "date": start, "end": start + dt.timedelta(minutes=1), "type": "Corte", "duration": 1,
+                     "scheduled_at": now - dt.timedelta(days=1), "created_at": now, "updated_at": now})
+    for chunk in range(0, len(rows), 200):
+        Appointment.insert_many(rows[chunk:chunk + 200]).execute()
+    return phones
+
+
+def worker_env(database_url: str, twilio_url: str, **extra: str) -> dict:
+    """The environment of a `python -m scheduler` process talking to the fake Twilio."""
+    import os
+
+    from config import Settings
+    from tests.helpers import ACCOUNT_SID, AUTH_TOKEN
+
+    env = {k: v for k, v in os.environ.items() if k not in Settings.env_names()}
+    env.update(APP_ENV="test", DATABASE_URL=database_url, SENDER="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+               TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM="whatsapp:+5511940000000",
+               TWILIO_API_URL=twilio_url, OUTBOX_RATE="0", BUSINESS_NAME="Barbearia Teste", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env

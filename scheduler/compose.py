@@ -1,0 +1,83 @@
+"""What each outbox row says, decided when it is sent (so it reflects the latest state), or why
+it must not go out at all."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot import texts
+from bot.display import day_label, time_label
+from bot.sender import Outgoing
+from config import Settings
+from scheduler.reminders import grace_for, nearer_leads
+from storage.models import Appointment, AppointmentStatus, OutboundMessage, OutboxKind, OutboxStatus, User
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Not sent: `status` is cancelled (the reason went away) or skipped (too late, opted out)."""
+
+    status: OutboxStatus
+    reason: str
+
+
+def _one_line(text: str) -> str:
+    """Template variables may not hold line breaks."""
+    return " ".join(text.split())
+
+
+def compose(row: OutboundMessage, appointment: Appointment | None, recipient: User | None,
+            professional_name: str | None, settings: Settings, now: dt.datetime,
+            summary_text=None) -> Outgoing | Skip:
+    """The message for one outbox row, as free text or as the configured template."""
+    tz, business = settings.timezone, settings.business_name
+    params = row.params or {}
+    name = recipient.name if recipient else "cliente"
+    opted_out = recipient is not None and recipient.opted_out_at is not None
+
+    if row.kind == OutboxKind.SUMMARY:
+        text = summary_text(row) if summary_text else params.get("text", "")
+        return Outgoing(row.phone, body=text[:texts.MAX_MESSAGE])
+    if opted_out:
+        return Skip(OutboxStatus.SKIPPED, "opted out")
+
+    if row.kind == OutboxKind.NOTICE:
+        text = params.get("text", "")
+        return _notice(row.phone, name, texts.notice(business, text), settings)
+
+    if appointment is None:
+        return Skip(OutboxStatus.CANCELLED, "appointment gone")
+    day, time = day_label(appointment.date, tz), time_label(appointment.date, tz)
+
+    if row.kind == OutboxKind.REMINDER:
+        lead = dt.timedelta(minutes=int(params.get("lead", 0)))
+        if appointment.status != AppointmentStatus.BOOKED or appointment.revision != params.get("revision"):
+            return Skip(OutboxStatus.CANCELLED, "appointment cancelled or moved")
+        if appointment.date - now <= grace_for(lead):
+            return Skip(OutboxStatus.SKIPPED, "too close to the appointment")
+        if any(appointment.date - now <= nearer for nearer in nearer_leads(lead, settings.reminder_leads)):
+            return Skip(OutboxStatus.SKIPPED, "a nearer reminder is due")
+        if settings.twilio_reminder_content_sid:
+            return Outgoing(row.phone, content_sid=settings.twilio_reminder_content_sid, content_variables={
+                "1": _one_line(name), "2": _one_line(appointment.type), "3": appointment.date.astimezone(tz).strftime("%d/%m/%Y"),
+                "4": time, "5": _one_line(business)})
+        return Outgoing(row.phone, body=texts.reminder(name, appointment.type, day, time, business, professional_name))
+
+    if row.kind == OutboxKind.CANCELLATION:
+        text = texts.cancellation_notice(name, appointment.type, day, time, business, params.get("reason"))
+        return _notice(row.phone, name, text, settings)
+
+    if row.kind == OutboxKind.CONFIRMATION:
+        if appointment.status != AppointmentStatus.BOOKED or appointment.date <= now:
+            return Skip(OutboxStatus.CANCELLED, "appointment no longer booked")
+        text = texts.booked_by_business(name, appointment.type, day, time, business)
+        return _notice(row.phone, name, text, settings)
+
+    return Skip(OutboxStatus.CANCELLED, f"unknown kind {row.kind}")
+
+
+def _notice(phone: str, name: str, text: str, settings: Settings) -> Outgoing:
+    if settings.twilio_notice_content_sid:
+        return Outgoing(phone, content_sid=settings.twilio_notice_content_sid,
+                        content_variables={"1": _one_line(name), "2": _one_line(text)[:1000]})
+    return Outgoing(phone, body=text[:texts.MAX_MESSAGE])

@@ -1,0 +1,307 @@
+"""The outbox dispatcher: claims due rows atomically, sends them, records what happened.
+
+Claiming is one conditional UPDATE that moves rows from `pending` (or from an expired
+`sending` claim) to `sending` under a fresh claim token, so any number of workers can run and
+each row is claimed by one of them. A worker that dies leaves its claims to expire; another
+worker then retries them. Results are written one by one, as each send returns, so the only way
+to send a message twice is a crash between Twilio accepting it and that single UPDATE.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from bot.sender import Outgoing, Sender, SendError
+from config import Settings
+from scheduler import reminders
+from scheduler.compose import Skip, compose
+from storage import clock
+from storage.db import database, is_mysql, upsert
+from storage.models import Appointment, Conversation, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+BACKOFF_BASE = 15.0  # seconds; doubles per attempt
+BACKOFF_CAP = 30 * 60.0
+
+
+@dataclass
+class PassSummary:
+    created: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (f"pass: created {self.created}, sent {self.sent}, retried {self.retried}, "
+                f"failed {self.failed}, skipped {self.skipped + self.cancelled} ({self.seconds:.2f} s)")
+
+
+class RateLimiter:
+    """At most `rate` sends per second, evenly spaced (None: no limit)."""
+
+    def __init__(self, rate: float | None):
+        self.interval = 1.0 / rate if rate else 0.0
+        self.next_at = time.monotonic()
+
+    def delay(self) -> float:
+        """Seconds until the next send may start; when 0, that slot is taken."""
+        if not self.interval:
+            return 0.0
+        now = time.monotonic()
+        if now >= self.next_at:
+            # A slot missed while idle is not saved up: no bursts after a quiet spell.
+            self.next_at = max(self.next_at, now) + self.interval
+            return 0.0
+        return self.next_at - now
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    seconds = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+    return dt.timedelta(seconds=seconds * random.uniform(0.5, 1.5))
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Dispatcher:
+    """Runs passes: create due reminders (and other scheduled rows), then drain the outbox."""
+
+    def __init__(self, settings: Settings, sender: Sender, *, batch: int = BATCH,
+                 creators: tuple[Callable[[dt.datetime], int], ...] = (),
+                 summary_text: Callable[[OutboundMessage], str] | None = None):
+        self.settings = settings
+        self.sender = sender
+        self.batch = batch
+        self.creators = creators
+        self.summary_text = summary_text
+        self.limiter = RateLimiter(settings.outbox_rate)
+        self.stopping = threading.Event()
+        self.executor = ThreadPoolExecutor(settings.outbox_threads, thread_name_prefix="outbox-send")
+        self._results: queue.Queue = queue.Queue()
+        self._in_flight = 0
+        self._summary = PassSummary()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+
+    def stop(self) -> None:
+        """Finish what is in flight, release the rest, and end the pass (SIGTERM)."""
+        self.stopping.set()
+
+    # --- a pass -------------------------------------------------------------------------------
+
+    def run_pass(self) -> PassSummary:
+        started = time.monotonic()
+        summary = PassSummary()
+        now = clock.now()
+        created = reminders.create_due(now, self.settings.reminder_leads, self.settings.reminder_grace)
+        summary.created += created.pending
+        summary.skipped += created.skipped
+        for create in self.creators:
+            summary.created += create(now)
+        while not self.stopping.is_set():
+            rows = self.claim(self.batch)
+            if not rows:
+                break
+            self.process(rows, summary)
+            if len(rows) < self.batch:
+                break
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    # --- claiming -----------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> list[OutboundMessage]:
+        """Atomically takes up to `limit` due rows (and rows whose claim expired) for this worker."""
+        token = uuid.uuid4().hex
+        now = clock.now()
+        until = now + self.settings.outbox_claim_timeout
+        p = database.param
+        sets = (f"SET status = 'sending', claim_token = {p}, claimed_until = {p}, "
+                f"attempts = attempts + 1, updated_at = {p}")
+        due = [(f"status = 'pending' AND next_attempt_at <= {p}", "next_attempt_at, id"),
+               (f"status = 'sending' AND claimed_until < {p}", "id")]
+        claimed = 0
+        for where, order in due:
+            if claimed >= limit:
+                break
+            args = (token, _naive(until), _naive(now), _naive(now), limit - claimed)
+            if is_mysql():
+                sql = f"UPDATE outbound_messages {sets} WHERE {where} ORDER BY {order} LIMIT {p}"
+            else:
+                sql = (f"UPDATE outbound_messages {sets} WHERE id IN (SELECT id FROM outbound_messages "
+                       f"WHERE {where} ORDER BY {order} LIMIT {p})")
+            claimed += self._execute_retrying(sql, args)
+        if not claimed:
+            return []
+        return list(OutboundMessage.select().where(OutboundMessage.claim_token == token).order_by(OutboundMessage.id))
+
+    @staticmethod
+    def _execute_retrying(sql: str, args: tuple) -> int:
+        from storage.db import run_in_transaction
+
+        return run_in_transaction(lambda: database.execute_sql(sql, args).rowcount)
+
+    # --- sending ------------------------------------------------------------------------------
+
+    def _context(self, rows: list[OutboundMessage]):
+        appointment_ids = {r.appointment_id for r in rows if r.appointment_id}
+        appointments = {a.id: a for a in Appointment.select().where(Appointment.id.in_(appointment_ids or [0]))}
+        phones = {r.phone for r in rows}
+        users = {u.phone: u for u in User.select().where(User.phone.in_(phones))}
+        several = Professional.select().where(Professional.active == True).count() > 1  # noqa: E712
+        names = {}
+        if several and appointments:
+            professional_ids = {a.professional_id for a in appointments.values()}
+            names = {p.id: p.name for p in Professional.select().where(Professional.id.in_(professional_ids))}
+        return appointments, users, names
+
+    def process(self, rows: list[OutboundMessage], summary: PassSummary) -> None:
+        self._summary = summary
+        appointments, users, names = self._context(rows)
+        now = clock.now()
+        skips: dict[OutboxStatus, list[int]] = {}
+        release: list[OutboundMessage] = []
+        for row in rows:
+            if self.stopping.is_set():
+                release.append(row)
+                continue
+            if row.attempts > self.settings.outbox_max_attempts:
+                self._finish(row, OutboxStatus.FAILED, summary, error_code=row.error_code)
+                continue
+            appointment = appointments.get(row.appointment_id)
+            try:
+                decision = compose(row, appointment, users.get(row.phone),
+                                   names.get(appointment.professional_id) if appointment else None,
+                                   self.settings, now, self.summary_text)
+            except Exception:  # one bad row must not stop the others
+                logger.error("could not compose outbox message %s", row.id, exc_info=True)
+                self._retry_or_fail(row, None, summary)
+                continue
+            if isinstance(decision, Skip):
+                skips.setdefault(decision.status, []).append(row.id)
+                logger.info("outbox %s (%s) %s: %s", row.id, row.kind.value, decision.status.value, decision.reason)
+                continue
+            if not self._wait_for_slot():
+                release.append(row)
+                continue
+            self._submit(row, decision)
+        self._drain(until_empty=True)
+        for status, ids in skips.items():
+            self._mark(ids, rows[0].claim_token, status)
+            if status == OutboxStatus.CANCELLED:
+                summary.cancelled += len(ids)
+            else:
+                summary.skipped += len(ids)
+        if release:
+            self._release(release)
+
+    def _wait_for_slot(self) -> bool:
+        while True:
+            delay = self.limiter.delay()
+            if delay <= 0:
+                return True
+            if self.stopping.is_set():
+                return False
+            self._drain(timeout=delay)
+
+    def _submit(self, row: OutboundMessage, message: Outgoing) -> None:
+        while self._in_flight >= self.settings.outbox_threads * 2:
+            self._drain(timeout=0.5)
+        self._in_flight += 1
+        future: Future = self.executor.submit(self.sender.send, message)
+        future.add_done_callback(lambda f, r=row, m=message: self._results.put((r, m, f)))
+
+    def _drain(self, timeout: float | None = None, until_empty: bool = False) -> None:
+        """Records finished sends: waits up to `timeout` for one, or for all with `until_empty`."""
+        while True:
+            if until_empty:
+                if not self._in_flight:
+                    return
+                item = self._results.get()
+            else:
+                try:
+                    item = self._results.get(timeout=timeout) if timeout else self._results.get_nowait()
+                except queue.Empty:
+                    return
+                timeout = None  # after the first, take only what is already there
+            self._in_flight -= 1
+            self._record(*item, summary=self._summary)
+
+    def _record(self, row: OutboundMessage, message: Outgoing, future: Future, summary: PassSummary) -> None:
+        error = future.exception()
+        if error is None:
+            self._sent(row, message, future.result(), summary)
+        elif isinstance(error, SendError) and not error.retryable:
+            logger.warning("outbox %s failed permanently (status %s, code %s)", row.id, error.status, error.code)
+            self._finish(row, OutboxStatus.FAILED, summary, error_code=error.code)
+        else:
+            code = error.code if isinstance(error, SendError) else None
+            if not isinstance(error, SendError):
+                logger.error("outbox %s: unexpected error while sending", row.id, exc_info=error)
+            self._retry_or_fail(row, code, summary)
+
+    def _sent(self, row: OutboundMessage, message: Outgoing, sid: str, summary: PassSummary) -> None:
+        now = clock.now()
+        (OutboundMessage
+         .update(status=OutboxStatus.SENT, twilio_sid=sid, sent_at=now, updated_at=now, claimed_until=None,
+                 error_code=None, body=message.body, content_sid=message.content_sid,
+                 content_variables=message.content_variables)
+         .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
+         .execute())
+        summary.sent += 1
+        if row.kind == OutboxKind.REMINDER and row.appointment_id:
+            # The next message from this phone may answer the reminder (1 confirm, 2 cancel, 3 move).
+            upsert(Conversation.insert(phone=row.phone, state="start", window_count=0, updated_at=now,
+                                       reminder_appointment_id=row.appointment_id, reminder_sent_at=now),
+                   [Conversation.phone], {Conversation.reminder_appointment_id: row.appointment_id,
+                                          Conversation.reminder_sent_at: now}).execute()
+
+    def _retry_or_fail(self, row: OutboundMessage, code: int | None, summary: PassSummary) -> None:
+        if row.attempts >= self.settings.outbox_max_attempts:
+            self._finish(row, OutboxStatus.FAILED, summary, error_code=code)
+            return
+        now = clock.now()
+        (OutboundMessage
+         .update(status=OutboxStatus.PENDING, next_attempt_at=now + backoff(row.attempts), claim_token=None,
+                 claimed_until=None, error_code=code, updated_at=now)
+         .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
+         .execute())
+        summary.retried += 1
+
+    def _finish(self, row: OutboundMessage, status: OutboxStatus, summary: PassSummary,
+                error_code: int | None = None) -> None:
+        (OutboundMessage
+         .update(status=status, error_code=error_code, claimed_until=None, updated_at=clock.now())
+         .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
+         .execute())
+        summary.failed += 1
+
+    def _mark(self, ids: list[int], token: str, status: OutboxStatus) -> None:
+        (OutboundMessage.update(status=status, claimed_until=None, updated_at=clock.now())
+         .where(OutboundMessage.id.in_(ids) & (OutboundMessage.claim_token == token)).execute())
+
+    def _release(self, rows: list[OutboundMessage]) -> None:
+        """Gives back claims this worker will not send (stopping): the next pass takes them."""
+        for row in rows:
+            (OutboundMessage
+             .update(status=OutboxStatus.PENDING, attempts=OutboundMessage.attempts - 1, claim_token=None,
+                     claimed_until=None, updated_at=clock.now())
+             .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
+             .execute())
+        logger.info("released %d claimed messages for the next pass", len(rows))
+
