@@ -146,6 +146,10 @@ def respond(turn: Turn, conversation: Conversation, inbound: Inbound) -> Reply:
             return reply
         word = "menu"
 
+    # Admin commands need no registration; "ajuda" from an admin is the admin help.
+    if turn.is_admin and admin.is_command(turn.text):
+        return admin.handle(turn)
+
     if turn.user is None:
         if turn.state not in REGISTRATION:
             turn.state, turn.data = State.START, {}
@@ -160,10 +164,7 @@ def respond(turn: Turn, conversation: Conversation, inbound: Inbound) -> Reply:
     if word == "sair":
         return Reply(texts.left_flow(), State.MENU, {})
 
-    if turn.is_admin and admin.is_command(turn.text):
-        return admin.handle(turn)
-
-    if turn.state not in IDLE and turn.state != State.ADMIN_CONFIRM and \
+    if turn.state not in IDLE and \
             turn.now - conversation.updated_at > turn.settings.conversation_timeout:
         turn.state, turn.data = State.MENU, {}
         # A bare number answered a list that is gone; only words are followed.

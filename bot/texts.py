@@ -275,3 +275,164 @@ def notice(business: str, text: str) -> str:
 def booked_by_business(name: str, service: str, day: str, time: str, business: str) -> str:
     return (f"Olá, {name}! ✅ A *{business}* marcou para você: *{service}* em *{day}* às *{time}*.\n"
             "Para ver ou alterar, responda *menu*.")
+
+
+# --- admin (the owner's number) ---------------------------------------------------------------------
+
+ADMIN_USAGE = {
+    "ajuda": "*ajuda* - esta lista",
+    "agenda": "*agenda* [hoje|amanhã|25/12|semana] [profissional] - ex.: *agenda amanhã*",
+    "cancelar": "*cancelar #12* [motivo] - ex.: *cancelar #12 cliente pediu*",
+    "marcar": "*marcar* <telefone> <nome> <serviço> <data> <hora> - ex.: *marcar 11988887777 João Corte amanhã 15h*",
+    "bloquear": "*bloquear* [profissional] <data> [início-fim] - ex.: *bloquear 25/12* ou *bloquear 24/12 12:00-14:00*",
+    "desbloquear": "*desbloquear* [profissional] <data> [início-fim] - ex.: *desbloquear 25/12*",
+    "servicos": "*servicos* - lista os serviços",
+    "servico": ("*servico novo* <nome> <minutos> | *servico remover #3* | *servico duracao #3 45*"
+                " - ex.: *servico novo Hidratação 40*"),
+    "horario": ("*horario* - mostra a semana | *horario seg 09:00-12:00 13:00-18:00* | *horario dom fechado*"
+                " (dias: seg ter qua qui sex sab dom, ou *seg-sex*)"),
+    "clientes": "*clientes* - total e os 10 mais recentes",
+    "cliente": "*cliente* <parte do nome ou telefone> - ex.: *cliente ana*",
+    "faltou": "*faltou #12* - marca que o cliente não veio",
+    "compareceu": "*compareceu #12* - marca que o cliente veio",
+    "avisar": "*avisar* <data> <mensagem> - ex.: *avisar 24/12 Vamos fechar às 16h*",
+    "profissionais": "*profissionais* - lista a equipe",
+    "profissional": ("*profissional novo Ana* | *profissional servicos #2 1,3* | "
+                     "*profissional horario #2 seg 09:00-18:00* | *profissional remover #2*"),
+}
+
+
+def admin_help() -> str:
+    lines = "\n".join(f"• {usage}" for usage in ADMIN_USAGE.values())
+    return ("🛠️ *Comandos do dono*\n" + lines
+            + "\n\nPara agendar como cliente, envie *menu*.")
+
+
+def admin_usage(command: str) -> str:
+    return f"Não entendi esse comando 🤔 Use assim:\n{ADMIN_USAGE[command]}"
+
+
+ADMIN_NOT_FOUND = "Não encontrei o agendamento {ref}. Confira o número em *agenda*."
+
+
+def admin_status(confirmed: bool, status_label: str | None = None) -> str:
+    if status_label:
+        return status_label
+    return "✅ confirmado" if confirmed else "⏳ a confirmar"
+
+
+STATUS_LABELS = {"cancelled": "❌ cancelado", "done": "✔️ compareceu", "no_show": "🚫 faltou"}
+
+
+def agenda_header(day: str, professional: str | None = None) -> str:
+    who = f" - {professional}" if professional else ""
+    return f"📅 *{day}*{who}"
+
+
+NO_APPOINTMENTS_DAY = "(sem agendamentos)"
+
+
+def free_gaps(gaps: str) -> str:
+    return f"Livre: {gaps}" if gaps else "Livre: nenhum horário"
+
+
+CLOSED_DAY = "Fechado"
+
+
+def admin_cancelled(ref: str, name: str, notified: bool) -> str:
+    extra = f" {name} será avisado(a)." if notified else ""
+    return f"❌ Agendamento {ref} cancelado.{extra}"
+
+
+def admin_booked(ref: str, name: str, service: str, day: str, time: str, professional: str | None) -> str:
+    who = f" com {professional}" if professional else ""
+    return f"✅ Marcado {ref}: {name} - *{service}*{who}, {day} às *{time}*. O cliente vai receber a confirmação."
+
+
+ADMIN_NEEDS_NAME = "Esse telefone ainda não é cliente: informe o nome. Ex.: *marcar 11988887777 João Corte amanhã 15h*"
+ADMIN_BAD_PHONE = "Telefone inválido 🤔 Use DDD + número, ex.: *11988887777*."
+ADMIN_NO_SERVICE = "Não encontrei o serviço. Envie *servicos* para ver os nomes."
+ADMIN_NO_WHEN = "Faltou a data e a hora. Ex.: *amanhã 15h* ou *25/12 9h30*."
+
+
+def admin_slot_refused(reason: str) -> str:
+    return f"Não deu para marcar: {reason}"
+
+
+REFUSALS = {
+    "SlotTaken": "o horário já está ocupado.",
+    "OutsideHours": "fora do horário de funcionamento (ou bloqueado).",
+    "InThePast": "esse horário já passou.",
+    "TooSoon": "muito em cima da hora.",
+    "NotFound": "cliente, serviço ou profissional não encontrado.",
+}
+
+
+def admin_blocked(what: str, kept: list[str]) -> str:
+    text = f"🔒 Bloqueado: {what}."
+    if kept:
+        text += "\n⚠️ Estes agendamentos continuam marcados (cancele se precisar):\n" + "\n".join(kept)
+    return text
+
+
+def admin_unblocked(what: str, count: int) -> str:
+    if not count:
+        return f"Não havia bloqueio em {what}."
+    return f"🔓 Desbloqueado: {what} ({count} bloqueio(s) removido(s))."
+
+
+def service_line(service_id: int, name: str, minutes: int, active: bool) -> str:
+    return f"#{service_id} {name} - {minutes_label(minutes)}" + ("" if active else " (inativo)")
+
+
+def admin_services(lines: list[str]) -> str:
+    return "✂️ *Serviços*\n" + ("\n".join(lines) if lines else "(nenhum)")
+
+
+def week_hours(lines: list[str]) -> str:
+    return "🕐 *Horário de funcionamento*\n" + "\n".join(lines)
+
+
+def admin_clients(total: int, lines: list[str]) -> str:
+    return f"👥 *{total} clientes*. Os mais recentes:\n" + ("\n".join(lines) if lines else "(nenhum)")
+
+
+def admin_client(name: str, phone: str, since: str, upcoming: list[str], past: list[str], no_shows: int) -> str:
+    text = f"👤 *{name}* - {phone}\nCliente desde {since}. Faltas: *{no_shows}*"
+    text += "\n\n*Próximos:*\n" + ("\n".join(upcoming) if upcoming else "(nenhum)")
+    text += "\n\n*Anteriores:*\n" + ("\n".join(past) if past else "(nenhum)")
+    return text
+
+
+def admin_clients_found(lines: list[str]) -> str:
+    return "Encontrei mais de um cliente. Refine a busca:\n" + "\n".join(lines)
+
+
+ADMIN_NO_CLIENT = "Nenhum cliente encontrado com isso."
+
+
+def admin_marked(ref: str, no_show: bool) -> str:
+    return f"Anotado: {ref} {'🚫 faltou' if no_show else '✔️ compareceu'}."
+
+
+ADMIN_NOT_YET = "Esse horário ainda não começou; marque depois que ele passar."
+
+
+def admin_notice_confirm(count: int, day: str, text: str) -> str:
+    return (f"📢 Aviso para *{count}* cliente(s) com horário em {day}:\n\n“{text}”\n\n"
+            + numbered(["Enviar", "Não enviar"]))
+
+
+def admin_notice_sent(count: int) -> str:
+    return f"📢 Aviso enviado para a fila: {count} cliente(s) vão receber em instantes."
+
+
+ADMIN_NOTICE_DROPPED = "Ok, aviso não enviado."
+
+
+def admin_no_customers(day: str) -> str:
+    return f"Não há clientes com horário em {day}."
+
+
+def daily_summary(agenda: str) -> str:
+    return "☀️ Bom dia! Sua agenda de hoje:\n\n" + agenda

@@ -223,5 +223,19 @@ class OutboundMessage(BaseModel):
         )
 
 
+class AuditLog(BaseModel):
+    """Every admin action: who (the admin's phone), when, what, and which appointment."""
+
+    actor = peewee.CharField(max_length=20)
+    action = peewee.CharField(max_length=32)
+    detail = peewee.TextField(null=True)
+    appointment_id = peewee.IntegerField(null=True)
+    created_at = UTCDateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "audit_log"
+        indexes = ((("created_at",), False), (("appointment_id",), False))
+
+
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
-          InboundMessage, OutboundMessage)
+          InboundMessage, OutboundMessage, AuditLog)

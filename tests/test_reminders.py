@@ -35,6 +35,7 @@ APPOINTMENT = local(2026, 12, 9, 10, 0)  # Wednesday 10:00
 def app(twilio_config):
     from app import create_app
 
+    twilio_config["daily_summary_at"] = None  # only reminders here; the summary has its own tests
     application = create_app(twilio_config)
     yield application
     if not database.is_closed():
@@ -165,7 +166,7 @@ def test_a_rescheduled_appointment_gets_its_reminders_again(shop, worker, fake_t
 def test_templates_are_used_when_configured(twilio_config, fake_twilio, db):
     from app import create_app
 
-    twilio_config.update(twilio_reminder_content_sid="HX" + "a" * 32)
+    twilio_config.update(twilio_reminder_content_sid="HX" + "a" * 32, daily_summary_at=None)
     app = create_app(twilio_config)
     freeze(BOOKED_AT)
     seed_demo()
@@ -334,7 +335,7 @@ def test_a_cancellation_through_the_api_notifies_the_customer(shop, worker, fake
 def test_notices_use_the_notice_template_when_configured(twilio_config, fake_twilio, db):
     from app import create_app
 
-    twilio_config.update(twilio_notice_content_sid="HX" + "b" * 32)
+    twilio_config.update(twilio_notice_content_sid="HX" + "b" * 32, daily_summary_at=None)
     app = create_app(twilio_config)
     freeze(BOOKED_AT)
     seed_demo()

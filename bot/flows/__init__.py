@@ -1,6 +1,7 @@
 """The conversation's steps: one function per state, all in one table (see bot/conversation.md)."""
 from __future__ import annotations
 
+from bot import admin
 from bot.engine import Handler
 from bot.flows import appointments, booking, registration
 from bot.flows.appointments import greet_known, menu_choice, opt_out, reminder_reply
@@ -22,6 +23,7 @@ HANDLERS: dict[State, Handler] = {
     State.RESCHEDULE_DAY: booking.choose_day,
     State.RESCHEDULE_TIME: booking.choose_time,
     State.RESCHEDULE_CONFIRM: booking.confirm,
+    State.ADMIN_CONFIRM: admin.confirm,
 }
 
 __all__ = ["HANDLERS", "greet_known", "menu_choice", "opt_out", "reminder_reply"]

@@ -1,0 +1,422 @@
+"""One function per admin command: `(ctx, args) -> Reply`. A malformed command raises Usage."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot import texts
+from bot.admin import agenda as agenda_view
+from bot.admin.parsing import Usage, find_range, intervals, minutes_label, ref, weekdays, words
+from bot.choices import clean
+from bot.dates import parse_when
+from bot.display import day_label, time_label
+from bot.engine import Reply, Turn
+from bot.names import valid_name
+from bot.states import State
+from storage import booking, outbox, phones
+from storage.availability import weekly_hours
+from storage.db import is_mysql
+from storage.folding import fold
+from storage.models import Appointment, AppointmentStatus, Block, BusinessHours, OutboxKind, Professional, Service, User
+
+MAX_NOTICE = 900  # leaves room in 1000 characters of template variable and 1600 of message
+
+
+@dataclass
+class Context:
+    """One admin command being handled; what it touched goes to the audit log."""
+
+    turn: Turn
+    appointment_id: int | None = None
+
+    def reply(self, text: str) -> Reply:
+        """Answers without moving the admin's own conversation."""
+        return Reply(text, self.turn.state, self.turn.data)
+
+    @property
+    def rules(self):
+        return self.turn.rules
+
+    @property
+    def tz(self):
+        return self.turn.tz
+
+
+def _active_professionals() -> list[Professional]:
+    return list(Professional.select().where(Professional.active == True).order_by(Professional.id))  # noqa: E712
+
+
+def _professional_in(tokens: list[str]) -> tuple[Professional | None, list[str]]:
+    """A professional named by the first tokens (when there are several), and the rest."""
+    if not tokens:
+        return None, tokens
+    candidates = _active_professionals()
+    if len(candidates) < 2:
+        return None, tokens
+    for size in (3, 2, 1):
+        name = " ".join(tokens[:size])
+        matches = [p for p in candidates if fold(p.name) == fold(name)]
+        if matches:
+            return matches[0], tokens[size:]
+    return None, tokens
+
+
+def _appointment(ctx: Context, args: str, rest_allowed: bool = True) -> tuple[Appointment, str]:
+    """The appointment named by '#12' at the start of args, and what follows it."""
+    head, _, rest = args.strip().partition(" ")
+    appointment_id = ref(head)
+    if rest.strip() and not rest_allowed:
+        raise Usage()
+    ctx.appointment_id = appointment_id
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None:
+        raise LookupError(texts.ADMIN_NOT_FOUND.format(ref=f"#{appointment_id}"))
+    return appointment, rest.strip()
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+def help_command(ctx: Context, args: str) -> Reply:
+    return ctx.reply(texts.admin_help())
+
+
+def agenda(ctx: Context, args: str) -> Reply:
+    """agenda [hoje|amanhã|25/12|semana] [profissional]"""
+    tokens = args.split()
+    professional, tokens = _professional_in(tokens)
+    rest = " ".join(tokens)
+    if not professional and tokens:  # "agenda hoje Ana"
+        professional, _ = _professional_in(tokens[-1:])
+        rest = " ".join(tokens[:-1]) if professional else rest
+    today = ctx.turn.today
+    if not rest.strip():
+        days = [today]
+    elif fold(rest) == "semana":
+        days = [today + dt.timedelta(days=i) for i in range(7)]
+    else:
+        when = parse_when(rest, today)
+        if when.day is None or when.invalid or when.time is not None:
+            raise Usage()
+        days = [when.day]
+    professionals = [professional] if professional else _active_professionals()
+    return ctx.reply(agenda_view.render(ctx.rules, days, professionals))
+
+
+def services(ctx: Context, args: str) -> Reply:
+    if args.strip():
+        raise Usage()
+    rows = Service.select().order_by(Service.active.desc(), Service.id)
+    return ctx.reply(texts.admin_services([texts.service_line(s.id, s.name, s.duration, s.active) for s in rows]))
+
+
+def clients(ctx: Context, args: str) -> Reply:
+    if args.strip():
+        raise Usage()
+    total = User.select().count()
+    recent = User.select().order_by(User.created_at.desc(), User.id.desc()).limit(10)
+    lines = [f"{u.name} - {phones.display(u.phone)} (desde {u.created_at.astimezone(ctx.tz).strftime('%d/%m/%Y')})"
+             for u in recent]
+    return ctx.reply(texts.admin_clients(total, lines))
+
+
+def client(ctx: Context, args: str) -> Reply:
+    """cliente <parte do nome ou telefone>"""
+    query = args.strip()
+    if len(query) < 2:
+        raise Usage()
+    digits = "".join(ch for ch in query if ch.isdigit())
+    condition = User.name.contains(query)
+    if len(digits) >= 4:
+        condition |= User.phone.contains(digits)
+    found = list(User.select().where(condition).order_by(User.name).limit(50))
+    if not found:  # accents: 'joao' finds 'João'
+        wanted = fold(query)
+        found = [u for u in User.select().order_by(User.name).limit(5000) if wanted in fold(u.name)][:50]
+    if not found:
+        return ctx.reply(texts.ADMIN_NO_CLIENT)
+    if len(found) > 1:
+        return ctx.reply(texts.admin_clients_found([f"{u.name} - {phones.display(u.phone)}" for u in found[:10]]))
+    user = found[0]
+    now = ctx.turn.now
+    mine = Appointment.select().where(Appointment.user == user.id)
+    upcoming = mine.where((Appointment.date > now) & (Appointment.status == AppointmentStatus.BOOKED)).order_by(Appointment.date).limit(5)
+    past = mine.where(Appointment.date <= now).order_by(Appointment.date.desc()).limit(5)
+    no_shows = mine.where(Appointment.status == AppointmentStatus.NO_SHOW).count()
+    return ctx.reply(texts.admin_client(
+        user.name, phones.display(user.phone), user.created_at.astimezone(ctx.tz).strftime("%d/%m/%Y"),
+        [agenda_view.appointment_line(a, user, ctx.tz, with_day=True) for a in upcoming],
+        [agenda_view.appointment_line(a, user, ctx.tz, with_day=True) for a in past], no_shows))
+
+
+# --- appointments -------------------------------------------------------------------------------------------
+
+def cancel(ctx: Context, args: str) -> Reply:
+    """cancelar #12 [motivo]"""
+    if not args.strip():
+        raise Usage()
+    appointment, reason = _appointment(ctx, args)
+    user = User.get_by_id(appointment.user_id)
+    try:
+        booking.cancel(appointment.id, now=ctx.turn.now, reason=reason[:200] or None, notify=True)
+    except booking.NotBooked:
+        label = texts.STATUS_LABELS.get(appointment.status.value, appointment.status.value)
+        return ctx.reply(f"O agendamento #{appointment.id} não está marcado ({label}).")
+    return ctx.reply(texts.admin_cancelled(f"#{appointment.id}", user.name, notified=user.opted_out_at is None))
+
+
+def _mark(ctx: Context, args: str, status: AppointmentStatus) -> Reply:
+    appointment, _ = _appointment(ctx, args, rest_allowed=False)
+    if appointment.date > ctx.turn.now:
+        return ctx.reply(texts.ADMIN_NOT_YET)
+    try:
+        booking.mark(appointment.id, status, now=ctx.turn.now)
+    except booking.NotBooked:
+        return ctx.reply(f"O agendamento #{appointment.id} foi cancelado.")
+    return ctx.reply(texts.admin_marked(f"#{appointment.id}", status == AppointmentStatus.NO_SHOW))
+
+
+def no_show(ctx: Context, args: str) -> Reply:
+    return _mark(ctx, args, AppointmentStatus.NO_SHOW)
+
+
+def attended(ctx: Context, args: str) -> Reply:
+    return _mark(ctx, args, AppointmentStatus.DONE)
+
+
+def _find_service(tokens: list[str]) -> tuple[Service, int, int] | None:
+    """The active service whose name appears in the tokens (the longest name wins), with where."""
+    best = None
+    for service in Service.select().where(Service.active == True):  # noqa: E712
+        name = words(service.name)
+        for i in range(len(tokens) - len(name) + 1):
+            matches = bool(name) and [clean(t) for t in tokens[i:i + len(name)]] == name
+            if matches and (best is None or len(name) > best[2] - best[1]):
+                best = (service, i, i + len(name))
+    return best
+
+
+def _phone_prefix(tokens: list[str]) -> tuple[str | None, int]:
+    """The phone at the start of the tokens, which may be spaced: '11 98888-7777', '+55 11 ...'."""
+    for size in range(min(4, len(tokens)), 0, -1):
+        head = tokens[:size]
+        if all(set(t) <= set("+()-.0123456789") for t in head):
+            phone = phones.normalize("".join(head))
+            if phone is not None:
+                return phone, size
+    return None, 0
+
+
+def book(ctx: Context, args: str) -> Reply:
+    """marcar <telefone> <nome?> <serviço> <data> <hora>"""
+    tokens = args.split()
+    if len(tokens) < 3:
+        raise Usage()
+    phone, used = _phone_prefix(tokens)
+    if phone is None:
+        return ctx.reply(texts.ADMIN_BAD_PHONE + "\n" + texts.ADMIN_USAGE["marcar"])
+    rest = [t for t in tokens[used:] if clean(t)]  # "Corte + barba": the "+" is not a word
+    found = _find_service(rest)
+    if found is None:
+        return ctx.reply(texts.ADMIN_NO_SERVICE)
+    service, start_at, end_at = found
+    name_text = " ".join(rest[:start_at])
+    when = parse_when(" ".join(rest[end_at:]), ctx.turn.today)
+    if when.invalid or when.past or when.time is None:
+        return ctx.reply(texts.ADMIN_NO_WHEN + "\n" + texts.ADMIN_USAGE["marcar"])
+    day = when.day or ctx.turn.today
+    start = dt.datetime.combine(day, when.time, tzinfo=ctx.tz)
+    user = User.get_or_none(User.phone == phone)
+    if user is None:
+        name = valid_name(name_text)
+        if name is None:
+            return ctx.reply(texts.ADMIN_NEEDS_NAME)
+        user = User.create(name=name, phone=phone, created_at=ctx.turn.now)
+    try:
+        appointment = booking.book(user_id=user.id, service=service, start=start, rules=ctx.rules,
+                                   now=ctx.turn.now, policy=booking.ADMIN, source="admin")
+    except booking.BookingError as exc:
+        return ctx.reply(texts.admin_slot_refused(texts.REFUSALS.get(type(exc).__name__, "regra de agendamento.")))
+    ctx.appointment_id = appointment.id
+    outbox.enqueue(OutboxKind.CONFIRMATION, phone, appointment_id=appointment.id,
+                   dedupe_key=f"confirmation:{appointment.id}")
+    professional = appointment.professional.name if len(_active_professionals()) > 1 else None
+    return ctx.reply(texts.admin_booked(f"#{appointment.id}", user.name, service.name,
+                                        day_label(appointment.date, ctx.tz), time_label(appointment.date, ctx.tz),
+                                        professional))
+
+
+# --- blocks and hours -------------------------------------------------------------------------------------------
+
+def _period(ctx: Context, args: str) -> tuple[Professional | None, dt.date, tuple[int, int] | None]:
+    interval, rest = find_range(args)
+    professional, tokens = _professional_in(rest.split())
+    when = parse_when(" ".join(tokens), ctx.turn.today)
+    if when.day is None or when.invalid or when.time is not None:
+        raise Usage()
+    return professional, when.day, interval
+
+
+def _bounds(ctx: Context, day: dt.date, interval: tuple[int, int] | None) -> tuple[dt.datetime, dt.datetime]:
+    if interval is None:
+        return ctx.rules.local_day_bounds(day)
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=ctx.tz)
+    return ((midnight + dt.timedelta(minutes=interval[0])).astimezone(dt.UTC),
+            (midnight + dt.timedelta(minutes=interval[1])).astimezone(dt.UTC))
+
+
+def _describe(ctx: Context, professional: Professional | None, day: dt.date, interval) -> str:
+    what = day_label(day, ctx.tz)
+    if interval:
+        what += f" das {minutes_label(interval[0])} às {minutes_label(interval[1])}"
+    return what + (f" ({professional.name})" if professional else "")
+
+
+def block(ctx: Context, args: str) -> Reply:
+    """bloquear [profissional] <data> [início-fim]"""
+    professional, day, interval = _period(ctx, args)
+    start, end = _bounds(ctx, day, interval)
+    Block.create(professional=professional.id if professional else None, starts_at=start, ends_at=end,
+                 created_at=ctx.turn.now)
+    affected = (Appointment.select(Appointment, User).join(User)
+                .where((Appointment.status == AppointmentStatus.BOOKED) & (Appointment.date < end)
+                       & (Appointment.end > start))
+                .order_by(Appointment.date))
+    if professional:
+        affected = affected.where(Appointment.professional == professional.id)
+    kept = [agenda_view.appointment_line(a, a.user, ctx.tz) for a in affected]
+    return ctx.reply(texts.admin_blocked(_describe(ctx, professional, day, interval), kept))
+
+
+def unblock(ctx: Context, args: str) -> Reply:
+    """desbloquear [profissional] <data> [início-fim]: reopens that time, splitting longer blocks."""
+    professional, day, interval = _period(ctx, args)
+    start, end = _bounds(ctx, day, interval)
+    query = Block.select().where((Block.starts_at < end) & (Block.ends_at > start))
+    query = query.where(Block.professional == professional.id) if professional else query.where(Block.professional.is_null())
+    if is_mysql():
+        query = query.for_update()
+    touched = list(query)
+    for old in touched:
+        old.delete_instance()
+        for piece_start, piece_end in ((old.starts_at, start), (end, old.ends_at)):
+            if piece_end > piece_start:
+                Block.create(professional=old.professional_id, starts_at=piece_start, ends_at=piece_end,
+                             reason=old.reason, created_at=ctx.turn.now)
+    return ctx.reply(texts.admin_unblocked(_describe(ctx, professional, day, interval), len(touched)))
+
+
+def set_hours(ctx: Context, tokens: list[str], professional_id: int | None) -> str:
+    """Replaces the hours of the weekdays named by tokens[0] with the intervals after it."""
+    if len(tokens) < 2:
+        raise Usage()
+    days = weekdays(tokens[0])
+    closed = fold(" ".join(tokens[1:])) == "fechado"
+    spans = [] if closed else intervals(tokens[1:])
+    owner = (BusinessHours.professional == professional_id) if professional_id else BusinessHours.professional.is_null()
+    BusinessHours.delete().where(owner & BusinessHours.weekday.in_(days)).execute()
+    if spans:
+        BusinessHours.insert_many([{"professional": professional_id, "weekday": d, "start_minute": s, "end_minute": e}
+                                   for d in days for s, e in spans]).execute()
+    hours = weekly_hours([professional_id] if professional_id else [])
+    own = hours.get(professional_id, {}) if professional_id else hours.get(None, {})
+    return texts.week_hours(agenda_view.week_hours(own))
+
+
+def hours(ctx: Context, args: str) -> Reply:
+    """horario | horario seg 09:00-12:00 13:00-18:00 | horario dom fechado"""
+    tokens = args.split()
+    if not tokens:
+        return ctx.reply(texts.week_hours(agenda_view.week_hours(weekly_hours([]).get(None, {}))))
+    return ctx.reply(set_hours(ctx, tokens, None))
+
+
+# --- services ---------------------------------------------------------------------------------------------------
+
+def service(ctx: Context, args: str) -> Reply:
+    """servico novo <nome> <minutos> | servico remover #3 | servico duracao #3 45"""
+    tokens = args.split()
+    if not tokens:
+        raise Usage()
+    action = fold(tokens[0])
+    if action == "novo" and len(tokens) >= 3:
+        minutes = _minutes(tokens[-1])
+        name = " ".join(tokens[1:-1]).strip()
+        if not 1 <= len(name) <= 60:
+            raise Usage()
+        if any(fold(s.name) == fold(name) for s in Service.select().where(Service.active == True)):  # noqa: E712
+            return ctx.reply(f"Já existe um serviço ativo chamado *{name}*.")
+        created = Service.create(name=name, duration=minutes, active=True, created_at=ctx.turn.now)
+        return ctx.reply(f"✂️ Serviço criado: {texts.service_line(created.id, created.name, minutes, True)}")
+    if action == "remover" and len(tokens) == 2:
+        target = _service(tokens[1])
+        Service.update(active=False).where(Service.id == target.id).execute()
+        return ctx.reply(f"Serviço #{target.id} {target.name} removido. Os agendamentos já marcados continuam.")
+    if action in ("duracao", "tempo") and len(tokens) == 3:
+        target = _service(tokens[1])
+        minutes = _minutes(tokens[2])
+        Service.update(duration=minutes).where(Service.id == target.id).execute()
+        return ctx.reply(f"Serviço #{target.id} {target.name} agora dura {texts.minutes_label(minutes)}."
+                         " Os agendamentos já marcados mantêm a duração antiga.")
+    raise Usage()
+
+
+def _minutes(token: str) -> int:
+    digits = token.lower().removesuffix("min").removesuffix("m")
+    if not digits.isdigit() or not 5 <= int(digits) <= 480:
+        raise Usage()
+    return int(digits)
+
+
+def _service(token: str) -> Service:
+    target = Service.get_or_none(Service.id == ref(token))
+    if target is None:
+        raise LookupError(f"Não encontrei o serviço {token}. Envie *servicos* para ver a lista.")
+    return target
+
+
+# --- notices ---------------------------------------------------------------------------------------------------
+
+def _notice_recipients(ctx: Context, day: dt.date) -> list[str]:
+    start, end = ctx.rules.local_day_bounds(day)
+    rows = (User.select(User.phone).join(Appointment)
+            .where((Appointment.status == AppointmentStatus.BOOKED) & (Appointment.date >= start)
+                   & (Appointment.date < end) & User.opted_out_at.is_null())
+            .distinct())
+    return sorted(phone for (phone,) in rows.tuples())
+
+
+def notice(ctx: Context, args: str) -> Reply:
+    """avisar <data> <mensagem>: counts the customers, then asks '1 - Enviar'."""
+    head, _, message = args.strip().partition(" ")
+    when = parse_when(head, ctx.turn.today)
+    if when.day is None and " " in message:  # "avisar 25 de dezembro ..." / "avisar sexta que vem ..."
+        for size in (3, 2):
+            parts = args.split()
+            when = parse_when(" ".join(parts[:size]), ctx.turn.today)
+            if when.day is not None:
+                message = " ".join(parts[size:])
+                break
+    message = message.strip()
+    if when.day is None or when.invalid or not message or len(message) > MAX_NOTICE:
+        raise Usage()
+    recipients = _notice_recipients(ctx, when.day)
+    label = day_label(when.day, ctx.tz)
+    if not recipients:
+        return ctx.reply(texts.admin_no_customers(label))
+    return Reply(texts.admin_notice_confirm(len(recipients), label, message), State.ADMIN_CONFIRM,
+                 {"action": "notice", "day": when.day.isoformat(), "text": message})
+
+
+def confirm_notice(ctx: Context, answer: str) -> Reply:
+    """The admin's answer to 'Enviar?': queues one notice per customer of that day."""
+    from bot import choices
+
+    data = ctx.turn.data
+    if choices.yes_no(answer) is not True or data.get("action") != "notice":
+        return Reply(texts.ADMIN_NOTICE_DROPPED, State.MENU)
+    day = dt.date.fromisoformat(data["day"])
+    recipients = _notice_recipients(ctx, day)
+    for phone in recipients:
+        outbox.enqueue(OutboxKind.NOTICE, phone, params={"text": data["text"]})
+    return Reply(texts.admin_notice_sent(len(recipients)), State.MENU)
+
