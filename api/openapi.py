@@ -94,7 +94,8 @@ def spec() -> dict[str, Any]:
                                   "400": _error("A field is missing or invalid, the date is past, or the type names no service"),
                                   "401": _UNAUTHORIZED,
                                   "404": _error("Unknown user, service or professional"),
-                                  "409": _error("Overlaps another booked appointment of the professional"),
+                                  "409": _error("Overlaps another booked appointment of the professional "
+                                                "(or, with no professional_id, no one who performs the service is free)"),
                                   "415": _error("The body is not JSON"),
                                   "503": _UNAVAILABLE}},
             },
@@ -158,7 +159,8 @@ def spec() -> dict[str, Any]:
                         "duration": {"type": "integer", "minimum": 1, "maximum": 480,
                                      "description": "minutes; the service's duration when absent"},
                         "professional_id": {"type": "integer", "minimum": 1,
-                                            "description": "Absent: the first free professional"},
+                                            "description": "Absent: any professional who performs the service and "
+                                                           "is free, the one with the fewest bookings that day"},
                     }},
             },
         },

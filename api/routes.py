@@ -10,7 +10,7 @@ import peewee
 from flask import Blueprint, current_app, jsonify, request
 
 from api.errors import ApiError, error
-from storage import booking, clock, phones
+from storage import booking, clock, phones, staff
 from storage.availability import MAX_DURATION, Rules
 from storage.folding import fold
 from storage.models import Appointment, AppointmentStatus, Professional, Service, User
@@ -256,10 +256,15 @@ def create_appointment():
         raise ApiError(404, "Professional not found")
     # 409: the database decides.
     rules = Rules.from_settings(current_app.config["SETTINGS"])
+    candidates = None
+    if professional_id is None:  # "any": whoever performs the service and is free, fairly
+        candidates = [p.id for p in staff.performing(service.id)]
+        if not candidates:
+            raise ApiError(409, "No active professional performs this service")
     try:
         appointment = booking.book(user_id=user_id, service=service, start=start, rules=rules,
-                                   now=now, professional_id=professional_id, duration=duration,
-                                   policy=booking.API, source="api")
+                                   now=now, professional_id=professional_id, professional_ids=candidates,
+                                   duration=duration, policy=booking.API, source="api")
     except booking.SlotTaken:
         raise ApiError(409, "The time overlaps another booked appointment") from None
     except booking.InThePast:

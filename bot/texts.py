@@ -297,8 +297,8 @@ ADMIN_USAGE = {
     "compareceu": "*compareceu #12* - marca que o cliente veio",
     "avisar": "*avisar* <data> <mensagem> - ex.: *avisar 24/12 Vamos fechar às 16h*",
     "profissionais": "*profissionais* - lista a equipe",
-    "profissional": ("*profissional novo Ana* | *profissional servicos #2 1,3* | "
-                     "*profissional horario #2 seg 09:00-18:00* | *profissional remover #2*"),
+    "profissional": ("*profissional novo Ana* | *profissional nome #2 Ana Paula* | *profissional servicos #2 1,3*"
+                     " (ou *todos*) | *profissional horario #2 seg 09:00-18:00* (ou *padrao*) | *profissional remover #2*"),
 }
 
 
@@ -436,3 +436,18 @@ def admin_no_customers(day: str) -> str:
 
 def daily_summary(agenda: str) -> str:
     return "☀️ Bom dia! Sua agenda de hoje:\n\n" + agenda
+
+
+def professional_line(professional_id: int, name: str, services: str, hours: str, active: bool = True) -> str:
+    return f"#{professional_id} {name} - serviços: {services}; horário: {hours}" + ("" if active else " (inativo)")
+
+
+def admin_professionals(lines: list[str]) -> str:
+    return "💈 *Equipe*\n" + ("\n".join(lines) if lines else "(ninguém)")
+
+
+def professional_removed(name: str, kept: list[str]) -> str:
+    text = f"{name} não recebe mais agendamentos."
+    if kept:
+        text += "\n⚠️ Estes agendamentos com ela(e) continuam marcados (remarque ou cancele):\n" + "\n".join(kept)
+    return text

@@ -223,6 +223,18 @@ class OutboundMessage(BaseModel):
         )
 
 
+class ProfessionalService(BaseModel):
+    """A service a professional performs; one with no rows performs every service."""
+
+    professional = peewee.ForeignKeyField(Professional, backref="skills", on_delete="CASCADE")
+    service = peewee.ForeignKeyField(Service, on_delete="CASCADE")
+    position = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "professional_services"
+        indexes = ((("professional", "service"), True),)
+
+
 class AuditLog(BaseModel):
     """Every admin action: who (the admin's phone), when, what, and which appointment."""
 
@@ -238,4 +250,4 @@ class AuditLog(BaseModel):
 
 
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
-          InboundMessage, OutboundMessage, AuditLog)
+          InboundMessage, OutboundMessage, ProfessionalService, AuditLog)

@@ -13,7 +13,8 @@ def mysql_params(url: str) -> dict:
                 database=parsed.path.lstrip("/"), charset="utf8mb4")
 
 
-def post_appointments(barrier, url: str, user_id: int, dates: list[str], service_id: int) -> list[int]:
+def post_appointments(barrier, url: str, user_id: int, dates: list[str], service_id: int,
+                      duration: int | None = 60) -> list[int]:
     """Builds its own app; for each date, waits for the others, then books. Returns the statuses."""
     from app import create_app
 
@@ -24,7 +25,7 @@ def post_appointments(barrier, url: str, user_id: int, dates: list[str], service
         barrier.wait(timeout=60)
         response = client.post("/appointments", headers={"Authorization": f"Bearer {API_TOKEN}"},
                                json={"user_id": user_id, "date": date, "service_id": service_id,
-                                     "duration": 60})
+                                     **({"duration": duration} if duration else {})})
         statuses.append(response.status_code)
     return statuses
 

@@ -39,6 +39,8 @@ COMMANDS: dict[str, Command] = {
     "faltou": commands.no_show,
     "compareceu": commands.attended,
     "avisar": commands.notice,
+    "profissionais": commands.professionals,
+    "profissional": commands.professional,
 }
 
 SUMMARY_WINDOW = dt.timedelta(hours=3)

@@ -13,7 +13,7 @@ from bot.display import day_label, time_label
 from bot.engine import Reply, Turn
 from bot.names import valid_name
 from bot.states import State
-from storage import booking, outbox, phones
+from storage import booking, outbox, phones, staff
 from storage.availability import weekly_hours
 from storage.db import is_mysql
 from storage.folding import fold
@@ -42,15 +42,11 @@ class Context:
         return self.turn.tz
 
 
-def _active_professionals() -> list[Professional]:
-    return list(Professional.select().where(Professional.active == True).order_by(Professional.id))  # noqa: E712
-
-
 def _professional_in(tokens: list[str]) -> tuple[Professional | None, list[str]]:
     """A professional named by the first tokens (when there are several), and the rest."""
     if not tokens:
         return None, tokens
-    candidates = _active_professionals()
+    candidates = staff.active()
     if len(candidates) < 2:
         return None, tokens
     for size in (3, 2, 1):
@@ -98,7 +94,7 @@ def agenda(ctx: Context, args: str) -> Reply:
         if when.day is None or when.invalid or when.time is not None:
             raise Usage()
         days = [when.day]
-    professionals = [professional] if professional else _active_professionals()
+    professionals = [professional] if professional else staff.active()
     return ctx.reply(agenda_view.render(ctx.rules, days, professionals))
 
 
@@ -239,7 +235,7 @@ def book(ctx: Context, args: str) -> Reply:
     ctx.appointment_id = appointment.id
     outbox.enqueue(OutboxKind.CONFIRMATION, phone, appointment_id=appointment.id,
                    dedupe_key=f"confirmation:{appointment.id}")
-    professional = appointment.professional.name if len(_active_professionals()) > 1 else None
+    professional = appointment.professional.name if len(staff.active()) > 1 else None
     return ctx.reply(texts.admin_booked(f"#{appointment.id}", user.name, service.name,
                                         day_label(appointment.date, ctx.tz), time_label(appointment.date, ctx.tz),
                                         professional))
@@ -420,3 +416,77 @@ def confirm_notice(ctx: Context, answer: str) -> Reply:
         outbox.enqueue(OutboxKind.NOTICE, phone, params={"text": data["text"]})
     return Reply(texts.admin_notice_sent(len(recipients)), State.MENU)
 
+
+
+# --- professionals ---------------------------------------------------------------------------------------------
+
+def professionals(ctx: Context, args: str) -> Reply:
+    """profissionais: the team, with their services and hours."""
+    if args.strip():
+        raise Usage()
+    names = {s.id: s.name for s in Service.select()}
+    lines = []
+    for professional in Professional.select().order_by(Professional.active.desc(), Professional.id):
+        skills = staff.services_of(professional.id)
+        services_text = ", ".join(names.get(i, f"#{i}") for i in skills) if skills else "todos"
+        own = weekly_hours([professional.id]).get(professional.id)
+        hours_text = "; ".join(agenda_view.week_hours(own)) if own else "o da casa"
+        lines.append(texts.professional_line(professional.id, professional.name, services_text, hours_text,
+                                             professional.active))
+    return ctx.reply(texts.admin_professionals(lines))
+
+
+def _professional(token: str) -> Professional:
+    found = Professional.get_or_none(Professional.id == ref(token))
+    if found is None:
+        raise LookupError(f"Não encontrei o profissional {token}. Envie *profissionais* para ver a equipe.")
+    return found
+
+
+def professional(ctx: Context, args: str) -> Reply:
+    """profissional novo <nome> | nome #2 <nome> | servicos #2 1,3 | horario #2 ... | remover #2"""
+    tokens = args.split()
+    if len(tokens) < 2:
+        raise Usage()
+    action = fold(tokens[0])
+    if action == "novo":
+        name = valid_name(" ".join(tokens[1:]))
+        if name is None:
+            raise Usage()
+        created = Professional.create(name=name, active=True, created_at=ctx.turn.now)
+        return ctx.reply(f"💈 {created.name} entrou na equipe como #{created.id}. "
+                         f"Defina serviços e horário com *profissional servicos #{created.id} ...*")
+    target = _professional(tokens[1])
+    if action == "nome" and len(tokens) >= 3:
+        name = valid_name(" ".join(tokens[2:]))
+        if name is None:
+            raise Usage()
+        Professional.update(name=name).where(Professional.id == target.id).execute()
+        return ctx.reply(f"#{target.id} agora se chama {name}.")
+    if action in ("servicos", "servico") and len(tokens) >= 3:
+        choice = " ".join(tokens[2:])
+        if fold(choice) == "todos":
+            ids = []
+        else:
+            ids = [ref(part) for part in choice.replace(" ", ",").split(",") if part]
+            known = {s.id for s in Service.select(Service.id).where(Service.id.in_(ids))}
+            if not ids or set(ids) - known:
+                raise LookupError("Algum desses serviços não existe. Envie *servicos* para ver os números.")
+        staff.set_services(target.id, list(dict.fromkeys(ids)))
+        return professionals(ctx, "")
+    if action == "horario" and len(tokens) >= 3:
+        if fold(" ".join(tokens[2:])) in ("padrao", "da casa"):
+            BusinessHours.delete().where(BusinessHours.professional == target.id).execute()
+            return ctx.reply(f"{target.name} segue o horário da casa.")
+        return ctx.reply(f"*{target.name}*\n" + set_hours(ctx, tokens[2:], target.id))
+    if action == "remover" and len(tokens) == 2:
+        if len(staff.active()) <= 1 and target.active:
+            return ctx.reply("É preciso ter ao menos um profissional ativo.")
+        Professional.update(active=False).where(Professional.id == target.id).execute()
+        upcoming = (Appointment.select(Appointment, User).join(User)
+                    .where((Appointment.professional == target.id) & (Appointment.status == AppointmentStatus.BOOKED)
+                           & (Appointment.date > ctx.turn.now))
+                    .order_by(Appointment.date))
+        kept = [agenda_view.appointment_line(a, a.user, ctx.tz, with_day=True) for a in upcoming]
+        return ctx.reply(texts.professional_removed(target.name, kept))
+    raise Usage()
