@@ -33,6 +33,7 @@ run: install
 # starting the local MariaDB first if it is down).
 test: install
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/python tests/mariadb_up.py || exit 1; fi
+	@$(BIN)/python tests/ensure_browser.py
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

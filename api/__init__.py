@@ -5,8 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from api import errors, health, routes
+    from api import errors, headers, health, routes
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)
+    headers.init_app(app)

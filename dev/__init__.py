@@ -1,4 +1,5 @@
-"""Development tools: `flask serve` (what `make run` starts). Nothing here runs in production."""
+"""Development tools: `flask serve` (what `make run` starts), the web chat simulator at /dev/chat
+and the terminal chat (`flask chat`). The simulator exists only when APP_ENV=development."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,12 @@ logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
+    from dev import chat, web
+
     app.cli.add_command(serve_command)
+    app.cli.add_command(chat.chat_command)
+    if app.config["SETTINGS"].development:
+        app.register_blueprint(web.bp)
 
 
 @click.command("serve")
@@ -31,7 +37,8 @@ def serve_command(host: str, port: int) -> None:
         settings.api_token = dev_api_token()
     base = f"http://{host}:{port}"
     click.echo(f"API token:        {settings.api_token}   (curl -H 'Authorization: Bearer {settings.api_token}' {base}/users)")
-    click.echo(f"Health:           {base}/healthz")
+    click.echo(f"Simulator:        {base}/dev/chat")
+    click.echo("Terminal chat:    .venv/bin/flask --app app chat --phone +5511988887777   (add --admin for the owner)")
     from scheduler import start_in_process
 
     start_in_process(app)

@@ -1,0 +1,210 @@
+"""The web chat simulator (/dev/chat) in a real, headless Chromium: a customer books through the
+page, the clock is fast-forwarded so a reminder shows up, and the page stays usable at 375 px.
+
+Uses the Chromium installed on the system (never downloads one). Without Playwright or a browser
+the test is skipped, except under CI=true, where it fails.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from storage.db import connection, database
+from tests.helpers import ADMIN_PHONE, SAO_PAULO, freeze, local
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CUSTOMER = "+5511988887777"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+def _unavailable(reason: str):
+    if IN_CI:
+        pytest.fail(f"the browser test must run under CI=true, but {reason}")
+    print(f"skipping the browser test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The system Chromium's path, with Playwright importable."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        _unavailable(f"Playwright is not installed ({exc})")
+    path = shutil.which("chromium")
+    if path is None and os.access("/usr/bin/chromium", os.X_OK):
+        path = "/usr/bin/chromium"
+    if path is None:
+        _unavailable("no Chromium found (looked for `chromium` on PATH and /usr/bin/chromium)")
+    return path
+
+
+@pytest.fixture
+def live_app(config):
+    """The development app with the demo business, served on a loopback port in a thread."""
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from storage.demo import seed_demo
+
+    config["app_env"] = "development"  # the simulator exists only in development
+    application = create_app(config)
+    with application.app_context(), connection():
+        assert seed_demo()
+    freeze(local(2026, 12, 7, 8, 0))  # Monday 08:00; the clock is process-wide, so the server sees it
+    if not database.is_closed():
+        database.close()  # peewee connections are per thread; the server threads open their own
+
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield application, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        if not database.is_closed():
+            database.close()
+
+
+@pytest.mark.browser
+def test_customer_books_through_the_web_simulator(chromium, live_app):
+    from playwright.sync_api import expect, sync_playwright
+
+    from storage.models import Appointment, AppointmentStatus
+
+    application, base_url = live_app
+    problems: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pt-BR",
+                                          timezone_id="America/Sao_Paulo")
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.on("console", lambda message: problems.append(f"console.{message.type}: {message.text}")
+                    if message.type in ("error", "assert") else None)
+            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+
+            response = page.goto(f"{base_url}/dev/chat")
+            assert response is not None and response.ok, response
+            from api.headers import CSP
+
+            assert response.headers.get("content-security-policy") == CSP  # the page works under it
+
+            expect(page.locator("#business")).to_have_text("Barbearia Teste")
+            expect(page.locator("#clock")).to_have_text("07/12/2026 08:00")
+            expect(page.locator("#phone")).to_have_value(CUSTOMER)
+            expect(page.locator("#phone")).to_be_enabled()
+            expect(page.locator("#admin")).not_to_be_checked()
+
+            bots = page.locator("#thread .bubble.bot")
+            mine = page.locator("#thread .bubble.me")
+
+            def say(text: str, *expected: str):
+                """Types a message, sends it with Enter and waits for the bot's answer."""
+                before, sent = bots.count(), mine.count()
+                page.locator("#message").fill(text)
+                page.locator("#message").press("Enter")
+                expect(mine).to_have_count(sent + 1)
+                answer = bots.nth(before)
+                expect(answer).to_be_attached()
+                for piece in expected:
+                    expect(answer).to_contain_text(piece)
+                expect(page.locator("#send")).to_be_enabled()
+                return answer
+
+            say("oi", "Bem-vindo(a)", "qual é o seu nome?")
+            expect(mine.last.locator(".text")).to_have_text("oi")
+            expect(mine.last.locator(".meta")).to_have_text("08:00")
+            say("Ana", "Prazer", "Ana", "Agendar")
+            say("1", "Qual serviço", "Corte (30 min)", "Sobrancelha")
+            say("1", "Para qual dia?", "terça-feira, 08/12/2026")
+            say("amanhã às 15h", "Confirma o agendamento?", "15:00")
+            booked = say("1", "Agendado", "08/12/2026", "15:00")
+            expect(booked).to_contain_text("terça-feira, 08/12/2026")
+            # WhatsApp formatting became markup: *Corte* is bold, the asterisks are gone.
+            expect(booked.locator("strong").first).to_have_text("Corte")
+            assert "*" not in booked.inner_text()
+            expect(mine).to_have_count(6)
+            expect(page.locator("#error")).to_be_hidden()
+
+            # Text is shown as text, never as HTML.
+            say('<img src="/x.png"> _oi_')
+            expect(mine.last.locator(".text")).to_have_text('<img src="/x.png"> oi')
+            expect(mine.last.locator("em")).to_have_text("oi")
+            expect(page.locator("#thread img")).to_have_count(0)
+
+            # Fast-forward a day: the scheduler pass sends the reminder, which the page picks up.
+            page.locator("#advance-1d").click()
+            expect(page.locator("#clock")).to_contain_text("08/12/2026")
+            reminder = page.locator("#thread .bubble.outbound").first
+            expect(reminder).to_contain_text("Lembrete")
+            expect(reminder).to_contain_text("15:00")
+            expect(reminder.locator(".tag")).to_have_text("lembrete")
+            # Tall enough for the whole thread to fit, so the screenshot shows all of it.
+            hidden = page.evaluate("(t => t.scrollHeight - t.clientHeight)(document.getElementById('thread'))")
+            page.set_viewport_size({"width": 1280, "height": 800 + max(0, hidden)})
+            page.screenshot(path=str(ARTIFACTS / "browser-booking.png"))
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+            # The admin toggle speaks as the owner's number in a fresh thread.
+            page.locator("#admin").check()
+            expect(page.locator("#phone")).to_be_disabled()
+            expect(page.locator("#phone")).to_have_value(ADMIN_PHONE)
+            expect(page.locator("#thread .bubble")).to_have_count(0)
+            say("oi", "Dono (demo)")
+            page.locator("#admin").uncheck()
+            expect(page.locator("#phone")).to_be_enabled()
+            expect(page.locator("#phone")).to_have_value(CUSTOMER)
+            expect(page.locator("#thread .bubble")).to_have_count(0)
+
+            # A number the server refuses: the error shows inline, in Portuguese, and the page recovers.
+            assert problems == [], problems
+            page.locator("#phone").fill("+55 11 0123-45678")
+            page.locator("#phone").press("Enter")
+            expect(page.locator("#thread .note")).to_contain_text("+55 11 0123-45678")
+            page.locator("#message").fill("oi")
+            page.locator("#send").click()
+            expect(page.locator("#error")).to_be_visible()
+            expect(page.locator("#error")).to_contain_text("Informe um telefone válido")
+            expect(mine.last).to_have_class("bubble me failed")
+            expect(page.locator("#send")).to_be_enabled()
+            # Chromium logs each refused request (the send, maybe the outbox poll) as a console error.
+            refused = [p for p in problems if "status of 400" in p]
+            assert refused and refused == problems, problems
+            problems.clear()
+            page.locator("#phone").fill(CUSTOMER)
+            page.locator("#phone").press("Enter")
+            expect(page.locator("#error")).to_be_hidden()
+            say("menu", "Como posso te ajudar")
+
+            # Phone-sized screen: the composer is on screen and nothing scrolls sideways.
+            page.set_viewport_size({"width": 375, "height": 740})
+            for selector in ("#message", "#send", "#phone", "#admin", "#clock", "#advance-1h"):
+                expect(page.locator(selector)).to_be_visible()
+            expect(page.locator("#message")).to_be_in_viewport()
+            expect(page.locator("#send")).to_be_in_viewport()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            page.screenshot(path=str(ARTIFACTS / "browser-booking-mobile.png"))
+
+            assert problems == [], problems
+            context.close()
+        finally:
+            browser.close()
+
+    with application.app_context(), connection():
+        appointments = list(Appointment.select())
+        assert len(appointments) == 1
+        appointment = appointments[0]
+        assert appointment.user.phone == CUSTOMER and appointment.user.name == "Ana"
+        assert appointment.type == "Corte" and appointment.status == AppointmentStatus.BOOKED
+        assert appointment.date.astimezone(SAO_PAULO) == local(2026, 12, 8, 15, 0)
+
