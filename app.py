@@ -49,8 +49,10 @@ def configure_logging() -> None:
     if not root.handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # One line per pass is ours to write; APScheduler would add two more per run.
+    # One line per pass is ours to write; APScheduler would add two more per run, and Twilio's
+    # client logs every request's details at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def _running_secretless_command() -> bool:

@@ -38,8 +38,11 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if not _wants_json():
             return exc
-        response = error(exc.code or 500, exc.name)
-        return response
+        response, status = error(exc.code or 500, exc.name)
+        for name, value in exc.get_headers():  # keeps Allow on a 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(peewee.PeeweeException)
     def database_error(exc: peewee.PeeweeException):

@@ -26,6 +26,10 @@ def _id_param(name: str) -> dict[str, Any]:
             "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
 
 
+def _when() -> dict[str, Any]:
+    return {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+
+
 def spec() -> dict[str, Any]:
     created = {"type": "object", "required": ["message", "id"],
                "properties": {"message": {"type": "string"}, "id": {"type": "integer"}}}
@@ -73,9 +77,9 @@ def spec() -> dict[str, Any]:
                     "parameters": [
                         {"name": "user_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},
                         {"name": "from", "in": "query", "description": "Starts at or after (date or date-time)",
-                         "schema": {"type": "string"}},
+                         "schema": _when()},
                         {"name": "to", "in": "query", "description": "Starts before (a bare date includes that day)",
-                         "schema": {"type": "string"}},
+                         "schema": _when()},
                         {"name": "status", "in": "query", "schema": _ref("Status")},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647, "default": 1000},
                          "description": "At most 1000 are returned per call"},
@@ -125,8 +129,11 @@ def spec() -> dict[str, Any]:
                                         "phone": {"type": "string", "description": "E.164",
                                                   "pattern": r"^\+[1-9][0-9]{6,15}$"}}},
                 "NewUser": {"type": "object", "required": ["name", "phone"],
-                            "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
-                                           "phone": {"type": "string", "description": "E.164, or a Brazilian national number"}}},
+                            "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100,
+                                                    "description": "not only white space"},
+                                           "phone": {"type": "string", "minLength": 8, "maxLength": 32,
+                                                     "description": "E.164, or a Brazilian national number; "
+                                                                    "it must be a real number (400 otherwise)"}}},
                 "Service": {"type": "object", "required": ["id", "name", "duration", "active"],
                             "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                            "duration": {"type": "integer", "description": "minutes"},
@@ -153,8 +160,11 @@ def spec() -> dict[str, Any]:
                     "type": "object", "required": ["user_id", "date"],
                     "properties": {
                         "user_id": {"type": "integer", "minimum": 1},
-                        "date": {"type": "string", "description": "ISO 8601 date-time; without an offset, business local time"},
-                        "type": {"type": "string", "description": "A service's name (or give service_id)"},
+                        "date": {"type": "string", "format": "date-time",
+                                 "description": "ISO 8601 date-time; without an offset, business local time. "
+                                                "A date in the past is refused (400)."},
+                        "type": {"type": "string", "minLength": 1, "maxLength": 60,
+                                 "description": "A service's name (or give service_id)"},
                         "service_id": {"type": "integer", "minimum": 1},
                         "duration": {"type": "integer", "minimum": 1, "maximum": 480,
                                      "description": "minutes; the service's duration when absent"},

@@ -113,11 +113,33 @@ def _handle_locked(inbound: Inbound, settings: Settings) -> str:
                 state=State.parse(conversation.state), data=dict(conversation.data or {}), now=now,
                 settings=settings, profile_name=inbound.profile_name,
                 is_admin=inbound.phone in settings.admin_phones)
-    reply = respond(turn, conversation, inbound)
+    reply = _rate_limited(turn, conversation) or respond(turn, conversation, inbound)
     store.save(conversation, reply.state.value, reply.data, now, created=loaded.created)
     if inbound.sid:
         store.record(inbound.sid, inbound.phone, reply.text, now)
     return reply.text
+
+
+RATE_WINDOW = dt.timedelta(minutes=1)
+
+
+def _rate_limited(turn: Turn, conversation: Conversation) -> Reply | None:
+    """Counts this message in the phone's one-minute window (kept in the conversation row, so the
+    limit holds across processes). Over the limit: one "slow down", then silence until the window
+    passes; the message itself changes nothing."""
+    if turn.is_admin:
+        return None
+    started = conversation.window_started_at
+    if started is None or turn.now - started >= RATE_WINDOW:
+        conversation.window_started_at, conversation.window_count = turn.now, 1
+        return None
+    conversation.window_count += 1
+    over = conversation.window_count - turn.settings.rate_limit_per_minute
+    if over <= 0:
+        return None
+    if over == 1:
+        logger.info("phone rate-limited for the rest of its minute")
+    return Reply(texts.SLOW_DOWN if over == 1 else "", turn.state, turn.data)
 
 
 def _stay(turn: Turn, text: str) -> Reply:

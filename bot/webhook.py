@@ -57,7 +57,7 @@ def verified() -> bool:
 def twiml(text: str) -> Response:
     """The reply as TwiML: one <Message> per chunk of at most 1600 characters."""
     response = MessagingResponse()
-    for chunk in split_message(text):
+    for chunk in split_message(text) if text else ():  # no text: an empty <Response/>, no message
         response.message(chunk)
     return Response(str(response), status=200, mimetype="application/xml")
 

@@ -19,12 +19,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+import peewee
+
 from bot.sender import Outgoing, Sender, SendError
 from config import Settings
 from scheduler import reminders
 from scheduler.compose import Skip, compose
 from storage import clock
-from storage.db import database, is_mysql, upsert
+from storage.db import database, is_mysql, is_retryable, is_unavailable, reset_connection, upsert
 from storage.models import Appointment, Conversation, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,27 @@ class RateLimiter:
 def backoff(attempts: int) -> dt.timedelta:
     seconds = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
     return dt.timedelta(seconds=seconds * random.uniform(0.5, 1.5))
+
+
+RECORD_PATIENCE = 90.0  # seconds; below the default claim timeout (2 min)
+
+
+def durably(write: Callable[[], None], patience: float = RECORD_PATIENCE) -> None:
+    """Runs a write, again and again while the database is unreachable, for up to `patience`
+    seconds: a result that is known must survive a short database outage."""
+    deadline = time.monotonic() + patience
+    delay = 0.2
+    while True:
+        try:
+            write()
+            return
+        except peewee.PeeweeException as exc:
+            if not (is_unavailable(exc) or is_retryable(exc)) or time.monotonic() > deadline:
+                raise
+            logger.warning("could not record a send result (%s); retrying", type(exc).__name__)
+            reset_connection()
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _naive(moment: dt.datetime) -> dt.datetime:
@@ -243,6 +266,11 @@ class Dispatcher:
             self._record(*item, summary=self._summary)
 
     def _record(self, row: OutboundMessage, message: Outgoing, future: Future, summary: PassSummary) -> None:
+        # Twilio has answered: whatever happens to the database now, this outcome must be
+        # written, or the row would be sent again once its claim expires.
+        durably(lambda: self._record_once(row, message, future, summary))
+
+    def _record_once(self, row: OutboundMessage, message: Outgoing, future: Future, summary: PassSummary) -> None:
         error = future.exception()
         if error is None:
             self._sent(row, message, future.result(), summary)
@@ -263,13 +291,13 @@ class Dispatcher:
                  content_variables=message.content_variables)
          .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
          .execute())
-        summary.sent += 1
         if row.kind == OutboxKind.REMINDER and row.appointment_id:
             # The next message from this phone may answer the reminder (1 confirm, 2 cancel, 3 move).
             upsert(Conversation.insert(phone=row.phone, state="start", window_count=0, updated_at=now,
                                        reminder_appointment_id=row.appointment_id, reminder_sent_at=now),
                    [Conversation.phone], {Conversation.reminder_appointment_id: row.appointment_id,
                                           Conversation.reminder_sent_at: now}).execute()
+        summary.sent += 1
 
     def _retry_or_fail(self, row: OutboundMessage, code: int | None, summary: PassSummary) -> None:
         if row.attempts >= self.settings.outbox_max_attempts:

@@ -67,15 +67,21 @@ def main(argv: list[str] | None = None) -> None:
     scheduler.add_job(run_pass, "interval", args=(app, dispatcher), id="outbox", seconds=interval.total_seconds(),
                       coalesce=True, max_instances=1, next_run_time=dt.datetime.now(dt.UTC))
 
+    stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+
     def stop(signum, _frame):
+        if stopper.is_alive() or dispatcher.stopping.is_set():
+            return
         logger.info("signal %s: finishing the current pass, releasing unsent claims", signum)
         dispatcher.stop()
         # shutdown(wait=True) waits for the running pass; not from inside the signal handler.
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        stopper.start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     logger.info("worker started: a pass every %s", interval)
     scheduler.start()
+    if stopper.ident is not None:
+        stopper.join()  # the scheduler's loop can return before the running pass has finished
     dispatcher.close()
     logger.info("worker stopped")

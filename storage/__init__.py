@@ -52,6 +52,9 @@ def upgrade_command():
     """Apply pending schema migrations (safe to repeat, safe from two processes at once)."""
     from storage.migrate import upgrade
 
+    params = getattr(database.obj, "connect_params", {})
+    if "read_timeout" in params:  # building an index on a big table takes longer than a request
+        params["read_timeout"] = params["write_timeout"] = 3600
     applied = upgrade()
     click.echo("applied: " + ", ".join(applied) if applied else "schema is up to date")
 

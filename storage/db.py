@@ -118,9 +118,10 @@ def make_database(url: str, *, pool_size: int = 10, pool_wait: float = 5.0,
             max_connections=int(options.get("pool_size", pool_size)),
             stale_timeout=int(options.get("stale_timeout", stale_timeout)),
             timeout=float(options.get("pool_wait", pool_wait)),
-            connect_timeout=max(1, int(timeout)),
-            read_timeout=int(options.get("read_timeout", 30)),
-            write_timeout=int(options.get("write_timeout", 30)),
+            # Bounded waits: a request facing a dead or hung server gives up in seconds.
+            connect_timeout=max(1, min(3, int(timeout))),
+            read_timeout=int(options.get("read_timeout", max(5, int(timeout)))),
+            write_timeout=int(options.get("write_timeout", max(5, int(timeout)))),
         )
     raise ValueError(f"DATABASE_URL must start with sqlite:// or mysql:// (got {scheme or 'nothing'}://)")
 
@@ -176,7 +177,7 @@ def is_unavailable(exc: BaseException) -> bool:
     return False
 
 
-def _reset_connection() -> None:
+def reset_connection() -> None:
     """Drops the current connection so the next attempt starts on a fresh one."""
     db = database.obj
     if db is None or db.is_closed():
@@ -190,23 +191,25 @@ def _reset_connection() -> None:
         logger.debug("closing a broken connection failed", exc_info=True)
 
 
-def run_in_transaction(fn: Callable[[], T], *, attempts: int = 4) -> T:
+def run_in_transaction(fn: Callable[[], T], *, attempts: int = 4, budget: float = 3.0) -> T:
     """Runs `fn` inside one transaction, again when the database rolled it back (deadlock, lost
-    connection), with a short randomized backoff. Nested calls join the outer transaction."""
+    connection), with a short randomized backoff, but never starting an attempt after `budget`
+    seconds. Nested calls join the outer transaction."""
     db = database.obj
     if db.in_transaction():
         return fn()
+    started = time.monotonic()
     for attempt in range(1, attempts + 1):
         try:
             with db.atomic():
                 return fn()
         except peewee.PeeweeException as exc:
-            if attempt == attempts or not is_retryable(exc):
+            if attempt == attempts or not is_retryable(exc) or time.monotonic() - started > budget:
                 raise
             logger.warning("transaction rolled back by the database (%s); retrying, attempt %d",
                            type(exc).__name__, attempt + 1)
             if _error_code(exc) in _DISCONNECTS or isinstance(exc, peewee.InterfaceError):
-                _reset_connection()
+                reset_connection()
             time.sleep(random.uniform(0.005, 0.03) * attempt)
     raise AssertionError("unreachable")
 

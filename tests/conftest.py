@@ -3,6 +3,7 @@ set (required under CI=true). Each test starts from a freshly migrated, empty sc
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 
@@ -21,9 +22,24 @@ BACKENDS = ["sqlite"] + (["mysql"] if TEST_DATABASE_URL else [])
 
 
 
+class LogRecorder(logging.Handler):
+    """Keeps every INFO-or-louder record of the run, for tests/test_zz_log_secrets.py."""
+
+    records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        self.records.append(f"{record.name}: {text}")
+
+
 def pytest_configure(config):
     if IN_CI and not TEST_DATABASE_URL:
         pytest.exit("CI=true needs TEST_DATABASE_URL (the Makefile sets it)", returncode=3)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)  # what production logs; DEBUG is never on in production
+    root.addHandler(LogRecorder(level=logging.INFO))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -61,6 +61,10 @@ def twiml_messages(xml: bytes | str) -> list[str]:
     return messages
 
 
+# Every message body the suite sent: tests/test_zz_log_secrets.py checks none reached the logs.
+SENT_BODIES: set[str] = set()
+
+
 class WhatsApp:
     """One phone talking to the bot through signed webhook posts, like Twilio delivers them."""
 
@@ -78,6 +82,8 @@ class WhatsApp:
         return f"SM{cls._sids:032d}"
 
     def form(self, body: str, *, sid: str | None = None, **extra) -> dict:
+        if len(body.strip()) >= 12:
+            SENT_BODIES.add(body.strip())
         form = {"From": f"whatsapp:{self.phone}", "To": TWILIO_TO, "Body": body,
                 "MessageSid": sid or self.new_sid(), "AccountSid": ACCOUNT_SID, "NumMedia": "0",
                 "WaId": self.phone.lstrip("+")}

@@ -50,7 +50,7 @@ def orphan_appointments() -> int:
         " WHERE u.id IS NULL").fetchone()[0]
 
 
-def seed_due_reminders(count: int, professionals: int = 10) -> list[str]:
+def seed_due_reminders(count: int, professionals: int = 10, first: int = 0) -> list[str]:
     """`count` customers with an appointment 40+ minutes from now (real time), booked a day
     ago, so each has exactly one reminder due now (the 2h one). Returns their phones."""
     import datetime as dt
@@ -60,7 +60,7 @@ def seed_due_reminders(count: int, professionals: int = 10) -> list[str]:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     service = Service.create(name="Corte", duration=1)
     pros = [Professional.create(name=f"Pro {i}") for i in range(professionals)]
-    phones = [f"+55119{70000000 + i:08d}" for i in range(count)]
+    phones = [f"+55119{70000000 + first + i:08d}" for i in range(count)]
     User.insert_many([{"name": f"Cliente {i}", "phone": p, "created_at": now} for i, p in enumerate(phones)]).execute()
     users = dict(User.select(User.phone, User.id).where(User.phone.in_(phones)).tuples())
     rows = []
@@ -88,3 +88,13 @@ def worker_env(database_url: str, twilio_url: str, **extra: str) -> dict:
                DAILY_SUMMARY_AT="off")
     env.update(extra)
     return env
+
+
+def live_send(barrier, url: str, phone: str, text: str, sid: str | None = None) -> tuple[int, list[str]]:
+    """Waits for the others, then sends one signed message to a live server; the reply."""
+    from tests.live import Phone, Server
+
+    chat = Phone(Server(url, None), phone)
+    form = chat.form(text, sid)
+    barrier.wait(timeout=60)
+    return chat.post(form)

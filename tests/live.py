@@ -1,0 +1,124 @@
+"""The app served for real: gunicorn processes on a loopback port, talked to over HTTP the way
+Twilio and integrators do."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from tests.helpers import ACCOUNT_SID, ADMIN_PHONE, API_TOKEN, AUTH_TOKEN, TWILIO_TO, sign
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(database_url: str, **extra: str) -> dict:
+    """The environment of a web or worker process under test."""
+    from config import Settings
+
+    env = {k: v for k, v in os.environ.items() if k not in Settings.env_names()}
+    env.update(APP_ENV="test", DATABASE_URL=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+               TWILIO_WHATSAPP_FROM="whatsapp:+5511940000000", API_TOKEN=API_TOKEN, SENDER="memory",
+               ADMIN_PHONES=ADMIN_PHONE, DAILY_SUMMARY_AT="off", BUSINESS_NAME="Barbearia Teste",
+               PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+
+    def get(self, path: str, headers: dict | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def post_form(self, path: str, form: dict, headers: dict | None = None,
+                  timeout: float = 30.0) -> tuple[int, bytes]:
+        data = urllib.parse.urlencode(form).encode()
+        request = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
+@contextlib.contextmanager
+def gunicorn(database_url: str, workers: int = 2, threads: int = 8, **env: str):
+    """Serves `app:create_app()` with gunicorn (gthread) until the block ends."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--access-logfile", "/dev/null", "app:create_app()"],
+        cwd=ROOT, env=app_env(database_url, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if server.get("/healthz", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {process.communicate(timeout=5)[1][-3000:]}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
+class Phone:
+    """A WhatsApp number talking to a live server, with signed requests."""
+
+    _sids = 0
+
+    def __init__(self, server: Server, phone: str):
+        self.server = server
+        self.phone = phone
+
+    @classmethod
+    def new_sid(cls) -> str:
+        cls._sids += 1
+        return f"SMlive{os.getpid():08d}{cls._sids:018d}"
+
+    def form(self, body: str, sid: str | None = None) -> dict:
+        return {"From": f"whatsapp:{self.phone}", "To": TWILIO_TO, "Body": body, "MessageSid": sid or self.new_sid(),
+                "AccountSid": ACCOUNT_SID, "NumMedia": "0"}
+
+    def post(self, form: dict, timeout: float = 30.0) -> tuple[int, list[str]]:
+        signature = sign(self.server.url + "/whatsapp", form)
+        status, body = self.server.post_form("/whatsapp", form, {"X-Twilio-Signature": signature}, timeout)
+        if status != 200:
+            return status, []
+        return status, [(m.findtext("Body") or m.text or "") for m in ET.fromstring(body)]
+
+    def send(self, body: str, sid: str | None = None) -> str:
+        status, messages = self.post(self.form(body, sid))
+        assert status == 200, (status, body)
+        return "\n".join(messages)
