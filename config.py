@@ -107,7 +107,7 @@ class Settings:
     outbox_rate: float | None = 80.0  # messages per second per worker; None: no limit
     outbox_max_attempts: int = 6
     outbox_claim_timeout: dt.timedelta = dt.timedelta(minutes=2)
-    outbox_threads: int = 8
+    outbox_threads: int = 16
     rate_limit_per_minute: int = 30
     daily_summary_at: dt.time | None = dt.time(7, 0)
     db_pool_size: int = 10

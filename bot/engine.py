@@ -7,8 +7,10 @@ wrote (a booking, a cancellation). A process that dies midway leaves nothing beh
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,7 @@ from bot.states import IDLE, REGISTRATION, State
 from config import Settings
 from storage import clock
 from storage.availability import Rules
-from storage.db import run_in_transaction
+from storage.db import WriteAttempted, is_mysql, read_only, run_in_transaction
 from storage.models import Conversation, User
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,16 @@ class Turn:
     settings: Settings
     profile_name: str | None = None
     is_admin: bool = False
+    last_inbound_at: dt.datetime | None = None  # the phone's previous message
+    recent: int = 0  # messages from this phone in the last minute, before this one
+    upcoming: list | None = None  # upcoming appointments, when already read with the conversation
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Reads something once per turn (a step may need the same service three times)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @property
     def rules(self) -> Rules:
@@ -89,13 +101,19 @@ Handler = Callable[[Turn], Reply]
 
 def handle(inbound: Inbound, settings: Settings) -> str:
     """Answers one inbound message; a MessageSid seen before gets its stored reply."""
+    if not inbound.sid:  # every message is recorded: it is the phone's activity too
+        inbound = dataclasses.replace(inbound, sid=f"local-{uuid.uuid4().hex}")
+    if is_mysql():
+        reply = _handle_fast(inbound, settings)
+        if reply is not None:
+            return reply
     for attempt in range(3):
         try:
             return run_in_transaction(lambda: _handle_locked(inbound, settings))
         except peewee.IntegrityError:
             # A concurrent delivery of the same MessageSid committed first, or a concurrent
             # first message created this phone's conversation: look again from the top.
-            stored = store.stored_reply(inbound.sid) if inbound.sid else None
+            stored = store.stored_reply(inbound.sid)
             if stored is not None:
                 return stored
             if attempt == 2:
@@ -103,38 +121,72 @@ def handle(inbound: Inbound, settings: Settings) -> str:
     raise AssertionError("unreachable")
 
 
+def _turn(inbound: Inbound, settings: Settings, loaded: store.Loaded, now: dt.datetime) -> Turn:
+    conversation = loaded.conversation
+    return Turn(phone=inbound.phone, text=inbound.text.strip(), user=loaded.user, state=State.parse(conversation.state),
+                data=dict(conversation.data or {}), now=now, settings=settings,
+                profile_name=inbound.profile_name, is_admin=inbound.phone in settings.admin_phones,
+                last_inbound_at=loaded.last_inbound_at, recent=loaded.recent, upcoming=loaded.upcoming)
+
+
+def _handle_fast(inbound: Inbound, settings: Settings) -> str | None:
+    """The MySQL fast path for turns that only move the conversation: None when the turn must
+    take the locked path (it writes something else, or lost too many races)."""
+    from bot import flows
+
+    for _ in range(3):
+        now = clock.now()
+        loaded = store.load(inbound.phone, inbound.sid, now, prefetch=flows.might_list(inbound.text))
+        if loaded.stored_reply is not None:
+            return loaded.stored_reply
+        conversation = loaded.conversation
+        turn = _turn(inbound, settings, loaded, now)
+        if _writes(turn, conversation):
+            return None
+        try:
+            with read_only():
+                reply = _rate_limited(turn) or respond(turn, conversation, inbound)
+        except WriteAttempted:
+            return None
+        if store.commit_turn(loaded, reply.state.value, reply.data, now, inbound.sid, reply.text):
+            return reply.text
+    return None
+
+
+# Steps that write more than the conversation go straight to the locked path (an optimisation:
+# read_only() would send them there anyway, after a wasted attempt).
+_WRITING_STATES = {State.ASK_NAME, State.CONFIRM_NAME, State.BOOK_CONFIRM, State.CANCEL_CONFIRM,
+                   State.RESCHEDULE_CONFIRM, State.ADMIN_CONFIRM}
+
+
+def _writes(turn: Turn, conversation: Conversation) -> bool:
+    from bot import admin
+
+    if turn.state in _WRITING_STATES or _reminder_context(turn, conversation) is not None:
+        return True
+    return choices.global_word(turn.text) in ("parar", "voltar") or (turn.is_admin and admin.is_command(turn.text))
+
+
 def _handle_locked(inbound: Inbound, settings: Settings) -> str:
     now = clock.now()
-    loaded = store.load_for_update(inbound.phone, inbound.sid)
+    loaded = store.load_for_update(inbound.phone, inbound.sid, now)
     if loaded.stored_reply is not None:
         return loaded.stored_reply
     conversation = loaded.conversation
-    turn = Turn(phone=inbound.phone, text=inbound.text.strip(), user=loaded.user,
-                state=State.parse(conversation.state), data=dict(conversation.data or {}), now=now,
-                settings=settings, profile_name=inbound.profile_name,
-                is_admin=inbound.phone in settings.admin_phones)
-    reply = _rate_limited(turn, conversation) or respond(turn, conversation, inbound)
-    store.save(conversation, reply.state.value, reply.data, now, created=loaded.created)
-    if inbound.sid:
-        store.record(inbound.sid, inbound.phone, reply.text, now)
+    turn = _turn(inbound, settings, loaded, now)
+    reply = _rate_limited(turn) or respond(turn, conversation, inbound)
+    store.save(conversation, reply.state.value, reply.data, now)
+    store.record(inbound.sid, inbound.phone, reply.text, now)
     return reply.text
 
 
-RATE_WINDOW = dt.timedelta(minutes=1)
-
-
-def _rate_limited(turn: Turn, conversation: Conversation) -> Reply | None:
-    """Counts this message in the phone's one-minute window (kept in the conversation row, so the
-    limit holds across processes). Over the limit: one "slow down", then silence until the window
-    passes; the message itself changes nothing."""
+def _rate_limited(turn: Turn) -> Reply | None:
+    """Over RATE_LIMIT messages in the last minute (counted from the recorded inbound messages,
+    so the limit holds across processes): one "slow down", then silence until the pace drops;
+    the message itself changes nothing."""
     if turn.is_admin:
         return None
-    started = conversation.window_started_at
-    if started is None or turn.now - started >= RATE_WINDOW:
-        conversation.window_started_at, conversation.window_count = turn.now, 1
-        return None
-    conversation.window_count += 1
-    over = conversation.window_count - turn.settings.rate_limit_per_minute
+    over = turn.recent + 1 - turn.settings.rate_limit_per_minute
     if over <= 0:
         return None
     if over == 1:
@@ -186,8 +238,8 @@ def respond(turn: Turn, conversation: Conversation, inbound: Inbound) -> Reply:
     if word == "sair":
         return Reply(texts.left_flow(), State.MENU, {})
 
-    if turn.state not in IDLE and \
-            turn.now - conversation.updated_at > turn.settings.conversation_timeout:
+    last_seen = turn.last_inbound_at or conversation.updated_at
+    if turn.state not in IDLE and last_seen and turn.now - last_seen > turn.settings.conversation_timeout:
         turn.state, turn.data = State.MENU, {}
         # A bare number answered a list that is gone; only words are followed.
         if flows.menu_choice(turn.text) is None or choices.number(turn.text) is not None:
@@ -204,7 +256,7 @@ def _reminder_context(turn: Turn, conversation: Conversation) -> int | None:
     sent = conversation.reminder_sent_at
     if turn.user is None or conversation.reminder_appointment_id is None or sent is None:
         return None
-    if conversation.last_inbound_at is not None and conversation.last_inbound_at >= sent:
+    if turn.last_inbound_at is not None and turn.last_inbound_at >= sent:
         return None
     if turn.now - sent > REMINDER_REPLY_WINDOW:
         return None

@@ -4,6 +4,7 @@ No booking logic lives here, and no call to Twilio's REST API is made inside a r
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 
@@ -56,10 +57,16 @@ def verified() -> bool:
 
 def twiml(text: str) -> Response:
     """The reply as TwiML: one <Message> per chunk of at most 1600 characters."""
+    return Response(render_twiml(text), status=200, mimetype="application/xml")
+
+
+@functools.lru_cache(maxsize=4096)
+def render_twiml(text: str) -> str:
+    """The TwiML document for a reply. Menus and hints repeat all day, so renderings are kept."""
     response = MessagingResponse()
     for chunk in split_message(text) if text else ():  # no text: an empty <Response/>, no message
         response.message(chunk)
-    return Response(str(response), status=200, mimetype="application/xml")
+    return str(response)
 
 
 def split_message(text: str, limit: int = texts.MAX_MESSAGE) -> list[str]:

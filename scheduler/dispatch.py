@@ -9,6 +9,7 @@ to send a message twice is a crash between Twilio accepting it and that single U
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import queue
 import random
@@ -26,12 +27,22 @@ from config import Settings
 from scheduler import reminders
 from scheduler.compose import Skip, compose
 from storage import clock
-from storage.db import database, is_mysql, is_retryable, is_unavailable, reset_connection, upsert
+from storage.db import (
+    database,
+    execute_batch,
+    is_mysql,
+    is_retryable,
+    is_unavailable,
+    reset_connection,
+    run_in_transaction,
+    upsert,
+)
 from storage.models import Appointment, Conversation, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
 
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+RECORD_BATCH = 100
 BACKOFF_BASE = 15.0  # seconds; doubles per attempt
 BACKOFF_CAP = 30 * 60.0
 
@@ -98,6 +109,38 @@ def durably(write: Callable[[], None], patience: float = RECORD_PATIENCE) -> Non
 
 def _naive(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _bulk_sent(sent: list[tuple[OutboundMessage, Outgoing, str]], now: dt.datetime) -> list[tuple[str, list]]:
+    """MySQL statements recording many sends at once: one UPDATE for the rows, one multi-row
+    upsert for the reminder context of the conversations."""
+    stamp = _naive(now)
+    cases: dict[str, list] = {"twilio_sid": [], "body": [], "content_sid": [], "content_variables": []}
+    keys: list = []
+    for row, message, sid in sent:
+        variables = json.dumps(message.content_variables, ensure_ascii=False) if message.content_variables else None
+        for column, value in (("twilio_sid", sid), ("body", message.body), ("content_sid", message.content_sid),
+                              ("content_variables", variables)):
+            cases[column] += [row.id, value]
+        keys += [row.id, row.claim_token]
+    whens = " ".join(["WHEN %s THEN %s"] * len(sent))
+    assignments = ", ".join(f"{column} = CASE id {whens} END" for column in cases)
+    rows = ", ".join(["(%s, %s)"] * len(sent))
+    update = (f"UPDATE outbound_messages SET status = 'sent', sent_at = %s, updated_at = %s, claimed_until = NULL,"
+              f" error_code = NULL, {assignments} WHERE (id, claim_token) IN ({rows})",
+              [stamp, stamp, *[v for column in cases for v in cases[column]], *keys])
+    statements = [update]
+    reminded = [(row.phone, row.appointment_id) for row, _, _ in sent
+                if row.kind == OutboxKind.REMINDER and row.appointment_id]
+    if reminded:
+        # The next message from these phones may answer their reminder (1 confirm, 2 cancel, 3 move).
+        values = ", ".join(["(%s, 'start', 0, %s, %s, %s)"] * len(reminded))
+        statements.append((
+            "INSERT INTO conversations (phone, state, version, updated_at, reminder_appointment_id, reminder_sent_at)"
+            f" VALUES {values} ON DUPLICATE KEY UPDATE reminder_appointment_id = VALUES(reminder_appointment_id),"
+            " reminder_sent_at = VALUES(reminder_sent_at)",
+            [v for phone, appointment_id in reminded for v in (phone, stamp, appointment_id, stamp)]))
+    return statements
 
 
 class Dispatcher:
@@ -175,8 +218,6 @@ class Dispatcher:
 
     @staticmethod
     def _execute_retrying(sql: str, args: tuple) -> int:
-        from storage.db import run_in_transaction
-
         return run_in_transaction(lambda: database.execute_sql(sql, args).rowcount)
 
     # --- sending ------------------------------------------------------------------------------
@@ -250,74 +291,114 @@ class Dispatcher:
         future.add_done_callback(lambda f, r=row, m=message: self._results.put((r, m, f)))
 
     def _drain(self, timeout: float | None = None, until_empty: bool = False) -> None:
-        """Records finished sends: waits up to `timeout` for one, or for all with `until_empty`."""
+        """Records finished sends: waits up to `timeout` for one (or, with `until_empty`, until
+        none is in flight), then writes every result that is ready in one transaction."""
         while True:
-            if until_empty:
-                if not self._in_flight:
-                    return
-                item = self._results.get()
-            else:
+            try:
+                if until_empty:
+                    if not self._in_flight:
+                        return
+                    first = self._results.get()
+                else:
+                    first = self._results.get(timeout=timeout) if timeout else self._results.get_nowait()
+            except queue.Empty:
+                return
+            ready = [first]
+            while len(ready) < RECORD_BATCH:
                 try:
-                    item = self._results.get(timeout=timeout) if timeout else self._results.get_nowait()
+                    ready.append(self._results.get_nowait())
                 except queue.Empty:
-                    return
-                timeout = None  # after the first, take only what is already there
-            self._in_flight -= 1
-            self._record(*item, summary=self._summary)
+                    break
+            self._in_flight -= len(ready)
+            # Twilio has answered: whatever happens to the database now, these outcomes must be
+            # written, or the rows would be sent again once their claims expire.
+            durably(lambda batch=ready: self._record_all(batch))
+            for _, _, future in ready:
+                self._account(future, self._summary)
+            if not until_empty:
+                return
 
-    def _record(self, row: OutboundMessage, message: Outgoing, future: Future, summary: PassSummary) -> None:
-        # Twilio has answered: whatever happens to the database now, this outcome must be
-        # written, or the row would be sent again once its claim expires.
-        durably(lambda: self._record_once(row, message, future, summary))
+    def _record_all(self, batch) -> None:
+        """The outcomes of finished sends, written together in one transaction; on MySQL in one
+        round trip too. The sender threads only talk HTTP: with a database round trip per
+        result, the threads and this loop would queue on the GIL at every reply."""
+        now = clock.now()
+        queries: list[peewee.Query] = []
+        sent = [(row, message, future.result()) for row, message, future in batch if future.exception() is None]
+        if is_mysql() and sent:
+            statements = _bulk_sent(sent, now)
+        else:
+            statements = []
+            for row, message, sid in sent:
+                queries += self._sent_queries(row, message, sid, now)
+        for row, _, future in batch:
+            error = future.exception()
+            if error is None:
+                continue
+            elif isinstance(error, SendError) and not error.retryable:
+                queries.append(self._status_query(row, OutboxStatus.FAILED, error.code))
+            elif row.attempts >= self.settings.outbox_max_attempts:
+                queries.append(self._status_query(row, OutboxStatus.FAILED,
+                                                  error.code if isinstance(error, SendError) else None))
+            else:
+                queries.append(self._retry_query(row, error.code if isinstance(error, SendError) else None, now))
+        if is_mysql():
+            execute_batch(statements + [query.sql() for query in queries])
+        else:
+            run_in_transaction(lambda: [query.execute() for query in queries])
 
-    def _record_once(self, row: OutboundMessage, message: Outgoing, future: Future, summary: PassSummary) -> None:
+    def _account(self, future: Future, summary: PassSummary) -> None:
         error = future.exception()
         if error is None:
-            self._sent(row, message, future.result(), summary)
+            summary.sent += 1
         elif isinstance(error, SendError) and not error.retryable:
-            logger.warning("outbox %s failed permanently (status %s, code %s)", row.id, error.status, error.code)
-            self._finish(row, OutboxStatus.FAILED, summary, error_code=error.code)
+            logger.warning("outbox send failed permanently (status %s, code %s)", error.status, error.code)
+            summary.failed += 1
         else:
-            code = error.code if isinstance(error, SendError) else None
             if not isinstance(error, SendError):
-                logger.error("outbox %s: unexpected error while sending", row.id, exc_info=error)
-            self._retry_or_fail(row, code, summary)
+                logger.error("unexpected error while sending", exc_info=error)
+            summary.retried += 1
 
-    def _sent(self, row: OutboundMessage, message: Outgoing, sid: str, summary: PassSummary) -> None:
-        now = clock.now()
-        (OutboundMessage
-         .update(status=OutboxStatus.SENT, twilio_sid=sid, sent_at=now, updated_at=now, claimed_until=None,
-                 error_code=None, body=message.body, content_sid=message.content_sid,
-                 content_variables=message.content_variables)
-         .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
-         .execute())
+    @staticmethod
+    def _sent_queries(row: OutboundMessage, message: Outgoing, sid: str, now: dt.datetime) -> list[peewee.Query]:
+        queries = [OutboundMessage
+                   .update(status=OutboxStatus.SENT, twilio_sid=sid, sent_at=now, updated_at=now, claimed_until=None,
+                           error_code=None, body=message.body, content_sid=message.content_sid,
+                           content_variables=message.content_variables)
+                   .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))]
         if row.kind == OutboxKind.REMINDER and row.appointment_id:
             # The next message from this phone may answer the reminder (1 confirm, 2 cancel, 3 move).
-            upsert(Conversation.insert(phone=row.phone, state="start", window_count=0, updated_at=now,
-                                       reminder_appointment_id=row.appointment_id, reminder_sent_at=now),
-                   [Conversation.phone], {Conversation.reminder_appointment_id: row.appointment_id,
-                                          Conversation.reminder_sent_at: now}).execute()
-        summary.sent += 1
+            queries.append(upsert(Conversation.insert(phone=row.phone, state="start", version=0, updated_at=now,
+                                                      reminder_appointment_id=row.appointment_id,
+                                                      reminder_sent_at=now),
+                                  [Conversation.phone], {Conversation.reminder_appointment_id: row.appointment_id,
+                                                         Conversation.reminder_sent_at: now}))
+        return queries
+
+    @staticmethod
+    def _retry_query(row: OutboundMessage, code: int | None, now: dt.datetime) -> peewee.Query:
+        return (OutboundMessage
+                .update(status=OutboxStatus.PENDING, next_attempt_at=now + backoff(row.attempts), claim_token=None,
+                        claimed_until=None, error_code=code, updated_at=now)
+                .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token)))
+
+    @staticmethod
+    def _status_query(row: OutboundMessage, status: OutboxStatus, error_code: int | None) -> peewee.Query:
+        return (OutboundMessage
+                .update(status=status, error_code=error_code, claimed_until=None, updated_at=clock.now())
+                .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token)))
+
+    def _finish(self, row: OutboundMessage, status: OutboxStatus, summary: PassSummary,
+                error_code: int | None = None) -> None:
+        self._status_query(row, status, error_code).execute()
+        summary.failed += 1
 
     def _retry_or_fail(self, row: OutboundMessage, code: int | None, summary: PassSummary) -> None:
         if row.attempts >= self.settings.outbox_max_attempts:
             self._finish(row, OutboxStatus.FAILED, summary, error_code=code)
             return
-        now = clock.now()
-        (OutboundMessage
-         .update(status=OutboxStatus.PENDING, next_attempt_at=now + backoff(row.attempts), claim_token=None,
-                 claimed_until=None, error_code=code, updated_at=now)
-         .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
-         .execute())
+        self._retry_query(row, code, clock.now()).execute()
         summary.retried += 1
-
-    def _finish(self, row: OutboundMessage, status: OutboxStatus, summary: PassSummary,
-                error_code: int | None = None) -> None:
-        (OutboundMessage
-         .update(status=status, error_code=error_code, claimed_until=None, updated_at=clock.now())
-         .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
-         .execute())
-        summary.failed += 1
 
     def _mark(self, ids: list[int], token: str, status: OutboxStatus) -> None:
         (OutboundMessage.update(status=status, claimed_until=None, updated_at=clock.now())

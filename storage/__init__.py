@@ -15,8 +15,10 @@ def init_app(app: Flask) -> None:
     """Points the database at DATABASE_URL, opens a connection per request, adds the CLI."""
     settings = app.config["SETTINGS"]
     _release_previous()
+    # The worker's sender threads each record their result on a connection of their own.
+    pool_size = max(settings.db_pool_size, settings.outbox_threads + 2)
     database.initialize(make_database(
-        settings.database_url, pool_size=settings.db_pool_size, pool_wait=settings.db_pool_wait,
+        settings.database_url, pool_size=pool_size, pool_wait=settings.db_pool_wait,
         stale_timeout=settings.db_stale_timeout, timeout=settings.db_timeout))
 
     # peewee connects on the first query of a request (autoconnect), so pages that need no

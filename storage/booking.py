@@ -99,17 +99,25 @@ def _conflict(professional_id: int, start: dt.datetime, end: dt.datetime,
 
 def _check_rules(professional_id: int, start: dt.datetime, end: dt.datetime, *, rules: Rules,
                  now: dt.datetime, policy: Policy, exclude: int | None = None) -> None:
+    """Raises the first rule the time breaks; the overlap check comes last, under the lock."""
     if start <= now:
         raise InThePast()
     if policy.enforce_notice and start < now + rules.min_notice:
         raise TooSoon()
     if policy.enforce_hours:
         day = start.astimezone(rules.tz).date()
+        if policy.enforce_notice and day > rules.last_day(now):
+            raise OutsideHours()
+        # Read after the professional's row lock: its bookings are all the committed ones.
         calendar = Calendar(rules, [professional_id], day, day, exclude_appointment=exclude)
         if not calendar.fits(professional_id, start, end):
             raise OutsideHours()
-        if policy.enforce_notice and day > rules.last_day(now):
-            raise OutsideHours()
+        if calendar.busy(professional_id, (start, end)):
+            raise SlotTaken(0)
+        return
+    conflict = _conflict(professional_id, start, end, exclude=exclude)
+    if conflict is not None:
+        raise SlotTaken(conflict)
 
 
 def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, now: dt.datetime,
@@ -145,9 +153,6 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
         for pid in _fairest_first(locked, start, rules):
             try:
                 _check_rules(pid, start, end, rules=rules, now=now, policy=policy)
-                conflict = _conflict(pid, start, end)
-                if conflict is not None:
-                    raise SlotTaken(conflict)
             except BookingError as exc:
                 if len(locked) == 1:
                     raise
@@ -196,9 +201,6 @@ def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now
         end = new_start + dt.timedelta(minutes=current.duration)
         _check_rules(current.professional_id, new_start, end, rules=rules, now=now,
                      policy=policy, exclude=appointment_id)
-        conflict = _conflict(current.professional_id, new_start, end, exclude=appointment_id)
-        if conflict is not None:
-            raise SlotTaken(conflict)
         updated = (Appointment
                    .update(date=new_start, end=end, revision=Appointment.revision + 1,
                            scheduled_at=now, confirmed_at=None, updated_at=now)

@@ -6,6 +6,7 @@ import functools
 import logging
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee
 from playhouse.pool import MaxConnectionsExceeded, PooledMySQLDatabase, _PooledMySQLDatabase
 from playhouse.shortcuts import ReconnectMixin
+from pymysql.constants import CLIENT, SERVER_STATUS
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,32 @@ T = TypeVar("T")
 _DEADLOCK = 1213
 _LOCK_WAIT_TIMEOUT = 1205
 _DISCONNECTS = (2003, 2006, 2013, 2014, 4031)
+
+
+class WriteAttempted(Exception):
+    """Code running under `read_only()` tried to write or open a transaction."""
+
+
+_guard = threading.local()
+_WRITES = ("insert", "update", "delete", "replace", "begin", "start", "set", "create", "alter", "drop")
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """Runs a block that must not write: the first write (or transaction) raises WriteAttempted,
+    so the caller can run the block again the careful way, inside a locked transaction."""
+    _guard.active = True
+    try:
+        yield
+    finally:
+        _guard.active = False
+
+
+def _check_guard(sql: str) -> None:
+    if getattr(_guard, "active", False):
+        head = sql.lstrip().split(None, 1)[0].lower() if sql.strip() else ""
+        if head in _WRITES or " for update" in sql.lower():
+            raise WriteAttempted(head)
 
 
 class DatabaseUnavailable(Exception):
@@ -42,7 +70,7 @@ class SessionMySQLDatabase(peewee.MySQLDatabase):
 
     session_statements = (
         "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
-        "SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = 5",
+        "SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = 5, group_concat_max_len = 1048576",
     )
 
     def _connect(self):
@@ -56,10 +84,47 @@ class SessionMySQLDatabase(peewee.MySQLDatabase):
 class ReconnectingPooledMySQLDatabase(ReconnectMixin, _PooledMySQLDatabase, SessionMySQLDatabase):
     """Pooled MySQL that reconnects when the server dropped an idle connection.
 
-    The pool pings a connection when it is checked out (like SQLAlchemy's pool_pre_ping) and
-    recycles connections older than the stale timeout (like pool_recycle), so a connection that
-    outlived the server's wait_timeout is never handed out.
+    Like SQLAlchemy's pool_pre_ping and pool_recycle: a connection idle in the pool for more
+    than `ping_after` seconds is pinged before it is handed out, and connections older than the
+    stale timeout are closed, so one that outlived the server's wait_timeout is never used. A
+    connection back from a request a moment ago is handed out without a ping: if the server
+    killed it meanwhile, the work fails with a disconnect and `run_in_transaction` runs it again
+    on a fresh one. Connections come back to the pool without a ROLLBACK unless one is open.
     """
+
+    ping_after = 2.0
+
+    def execute_sql(self, sql, params=None):
+        _check_guard(sql)
+        return super().execute_sql(sql, params)
+
+    def begin(self, *args, **kwargs):
+        _check_guard("BEGIN")
+        return super().begin(*args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        self._returned_at: dict[int, float] = {}
+        super().__init__(*args, **kwargs)
+
+    def _is_closed(self, conn) -> bool:
+        returned = self._returned_at.get(id(conn))
+        if returned is not None and time.monotonic() - returned < self.ping_after and conn.open:
+            return False
+        return super()._is_closed(conn)
+
+    def _can_reuse(self, conn) -> bool:
+        try:
+            if conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+                conn.rollback()
+        except Exception:  # a broken connection is not reused
+            return False
+        return conn.open
+
+    def _close(self, conn, close_conn=False):
+        self._returned_at[id(conn)] = time.monotonic()
+        if close_conn:
+            self._returned_at.pop(id(conn), None)
+        return super()._close(conn, close_conn)
 
 
 class SqliteDatabase(peewee.SqliteDatabase):
@@ -73,6 +138,14 @@ class SqliteDatabase(peewee.SqliteDatabase):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("lock_type", "IMMEDIATE")
         super().__init__(*args, **kwargs)
+
+    def execute_sql(self, sql, params=None):
+        _check_guard(sql)
+        return super().execute_sql(sql, params)
+
+    def begin(self, *args, **kwargs):
+        _check_guard("BEGIN")
+        return super().begin(*args, **kwargs)
 
     def _connect(self):
         # Switching a new database file to WAL needs a lock the busy timeout does not wait
@@ -122,12 +195,53 @@ def make_database(url: str, *, pool_size: int = 10, pool_wait: float = 5.0,
             connect_timeout=max(1, min(3, int(timeout))),
             read_timeout=int(options.get("read_timeout", max(5, int(timeout)))),
             write_timeout=int(options.get("write_timeout", max(5, int(timeout)))),
+            # The webhook's hot path sends its final writes and COMMIT in one round trip.
+            client_flag=CLIENT.MULTI_STATEMENTS,
         )
     raise ValueError(f"DATABASE_URL must start with sqlite:// or mysql:// (got {scheme or 'nothing'}://)")
 
 
 def is_mysql() -> bool:
     return isinstance(database.obj, peewee.MySQLDatabase)
+
+
+def fetch_all(queries: list[tuple[str, tuple]]) -> list[list[tuple]]:
+    """The rows of several SELECTs: one round trip on MySQL (a multi-statement query), one query
+    after another on SQLite. Each SQL uses `database.param` placeholders."""
+    if not is_mysql() or len(queries) == 1:
+        return [list(database.execute_sql(sql, params).fetchall()) for sql, params in queries]
+    sql = "; ".join(q for q, _ in queries)
+    params = tuple(p for _, ps in queries for p in ps)
+    cursor = database.execute_sql(sql, params)
+    results = [list(cursor.fetchall())]
+    while cursor.nextset():
+        results.append(list(cursor.fetchall()))
+    return results
+
+
+def execute_batch(statements: list[tuple[str, list]]) -> None:
+    """Writes several statements atomically in one round trip (MySQL multi-statement):
+    `BEGIN; ...; COMMIT`. If the connection breaks midway the server rolls it all back."""
+    sql = "BEGIN; " + "; ".join(text for text, _ in statements) + "; COMMIT"
+    params = [p for _, ps in statements for p in ps]
+    connection = database.connection()
+    cursor = connection.cursor()
+    try:
+        with peewee.__exception_wrapper__:
+            cursor.execute(sql, params)
+            while cursor.nextset():
+                pass
+    except BaseException:
+        if connection.open:
+            connection.rollback()
+        raise
+    finally:
+        cursor.close()
+
+
+def naive_utc(value: dt.datetime) -> dt.datetime:
+    """How a moment is stored: naive UTC, whole seconds."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def upsert(query: peewee.Insert, target: list[peewee.Field], update: dict) -> peewee.Insert:

@@ -163,21 +163,20 @@ class Conversation(BaseModel):
     phone = peewee.CharField(max_length=20, primary_key=True)
     state = peewee.CharField(max_length=32, default="start")
     data = JSONTextField(null=True)
-    updated_at = UTCDateTimeField(default=clock.now)
-    last_inbound_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField(default=clock.now)  # when the state last changed
     # The latest reminder sent to this phone: the next message may answer it.
     reminder_appointment_id = peewee.IntegerField(null=True)
     reminder_sent_at = UTCDateTimeField(null=True)
-    # Per-phone rate limit window, kept here so it holds across processes.
-    window_started_at = UTCDateTimeField(null=True)
-    window_count = peewee.IntegerField(default=0)
+    # Bumped by every saved turn; the fast path saves only if it is still what it read.
+    version = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "conversations"
 
 
 class InboundMessage(BaseModel):
-    """Every MessageSid seen, with the reply given, so a redelivery gets the same answer."""
+    """Every MessageSid seen, with the reply given, so a redelivery gets the same answer. Also
+    each phone's activity: its last message and how many it sent in the last minute."""
 
     sid = peewee.CharField(max_length=64, unique=True)
     phone = peewee.CharField(max_length=20)
@@ -186,7 +185,7 @@ class InboundMessage(BaseModel):
 
     class Meta:
         table_name = "inbound_messages"
-        indexes = ((("created_at",), False),)
+        indexes = ((("created_at",), False), (("phone", "created_at"), False))
 
 
 class OutboundMessage(BaseModel):

@@ -68,6 +68,9 @@ class FakeTwilio:
 def _handler(state: FakeTwilio):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as separate writes; with Nagle's algorithm on, each answer
+        # would wait ~40 ms for the client's delayed ACK, which is not how Twilio behaves.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):  # quiet
             pass
@@ -132,11 +135,15 @@ def _handler(state: FakeTwilio):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # several workers' sender threads connect at once, as with Twilio
+    daemon_threads = True
+
+
 def start(account_sid: str, auth_token: str, port: int = 0) -> FakeTwilio:
     """Starts a fake on 127.0.0.1 (port 0: any free port) in a background thread."""
     state = FakeTwilio(account_sid, auth_token)
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", port), _handler(state))
     state.server = server
     threading.Thread(target=server.serve_forever, name="fake-twilio", daemon=True).start()
     return state

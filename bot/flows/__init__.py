@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot import admin
 from bot.engine import Handler
 from bot.flows import appointments, booking, registration
-from bot.flows.appointments import greet_known, menu_choice, opt_out, reminder_reply
+from bot.flows.appointments import greet_known, menu_choice, might_list, opt_out, reminder_reply
 from bot.states import State
 
 HANDLERS: dict[State, Handler] = {
@@ -26,4 +26,4 @@ HANDLERS: dict[State, Handler] = {
     State.ADMIN_CONFIRM: admin.confirm,
 }
 
-__all__ = ["HANDLERS", "greet_known", "menu_choice", "opt_out", "reminder_reply"]
+__all__ = ["HANDLERS", "greet_known", "menu_choice", "might_list", "opt_out", "reminder_reply"]

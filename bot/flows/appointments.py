@@ -9,6 +9,7 @@ from bot.engine import Reply, Turn
 from bot.flows import booking as booking_flow
 from bot.states import State
 from storage import booking
+from storage.db import database
 from storage.models import Appointment, AppointmentStatus, User
 
 AGENDAR, MEUS, REMARCAR, CANCELAR, AJUDA = range(5)
@@ -32,6 +33,15 @@ def menu_choice(text: str) -> int | None:
         return index
     found = choices.match_words(text, [keywords for _, keywords in _MENU_KEYWORDS])
     return _MENU_KEYWORDS[found][0] if found is not None else None
+
+
+_LISTING = {MEUS, CANCELAR, REMARCAR}
+
+
+def might_list(text: str) -> bool:
+    """Whether a message may well show the upcoming appointments (so they are read up front):
+    a listing word, or a bare number (a menu choice, or an answer to a reminder)."""
+    return menu_choice(text) in _LISTING or choices.number(text) is not None
 
 
 def greet_known(turn: Turn) -> Reply:
@@ -63,18 +73,23 @@ def menu(turn: Turn) -> Reply:
     return Reply(texts.unknown_menu(turn.name), State.MENU)
 
 
+_UPCOMING = ("SELECT id, user_id, professional_id, type, date, duration, status FROM appointments"
+             " WHERE user_id = {p} AND status = 'booked' AND date > {p} ORDER BY date LIMIT {limit}")
+
+
 def upcoming(turn: Turn) -> list[Appointment]:
-    """The person's booked appointments that have not started yet, soonest first."""
-    return list(Appointment.select()
-                .where((Appointment.user == turn.user.id)
-                       & (Appointment.status == AppointmentStatus.BOOKED)
-                       & (Appointment.date > turn.now))
-                .order_by(Appointment.date)
-                .limit(MAX_LISTED))
+    """The person's booked appointments that have not started yet, soonest first.
+
+    Written as SQL, with just the columns the lists show: it runs on the menu's hot path, where
+    building the query with peewee cost more than running it (see bench/RESULTS.md)."""
+    if turn.upcoming is not None:  # read along with the conversation (the fast path)
+        return [a for a in turn.upcoming if a.date > turn.now][:MAX_LISTED]
+    sql = _UPCOMING.format(p=database.param, limit=MAX_LISTED)
+    return list(Appointment.raw(sql, turn.user.id, Appointment.date.db_value(turn.now)))
 
 
 def _lines(turn: Turn, appointments: list[Appointment]) -> list[str]:
-    named = several_professionals()
+    named = turn.memo("several", several_professionals)
     return [appointment_line(a, turn.tz, named) for a in appointments]
 
 
@@ -141,7 +156,7 @@ def ask_cancel(turn: Turn, appointment: Appointment) -> Reply:
     refusal = _too_late(turn, appointment)
     if refusal is not None:
         return refusal
-    line = appointment_line(appointment, turn.tz, several_professionals())
+    line = appointment_line(appointment, turn.tz, turn.memo("several", several_professionals))
     return Reply(texts.confirm_cancel(line), State.CANCEL_CONFIRM, {"appointment_id": appointment.id})
 
 
@@ -151,7 +166,7 @@ def cancel_confirm(turn: Turn) -> Reply:
     if appointment is None or appointment.user_id != turn.user.id:
         return Reply(texts.APPOINTMENT_GONE, State.MENU)
     answer = choices.yes_no(turn.text)
-    line = appointment_line(appointment, turn.tz, several_professionals())
+    line = appointment_line(appointment, turn.tz, turn.memo("several", several_professionals))
     if answer is None:
         return Reply(texts.unknown_option(texts.confirm_cancel(line)), State.CANCEL_CONFIRM, turn.data)
     if answer is False:

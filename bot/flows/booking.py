@@ -49,16 +49,18 @@ class Need:
         return sorted(starts)
 
     def open_days(self, turn: Turn, first: dt.date | None = None, limit: int = DAYS_OFFERED) -> list[dt.date]:
-        first = max(first or turn.today, turn.today)
+        """The next days with a free start, reading the calendar a week at a time (the first
+        week nearly always has enough)."""
+        day = max(first or turn.today, turn.today)
         last = turn.rules.last_day(turn.now)
-        if first > last:
-            return []
-        calendar = self.calendar(turn, first, last)
-        days, day = [], first
+        days: list[dt.date] = []
         while day <= last and len(days) < limit:
-            if self.free(calendar, day, turn.now):
-                days.append(day)
-            day += dt.timedelta(days=1)
+            week_end = min(day + dt.timedelta(days=6), last)
+            calendar = self.calendar(turn, day, week_end)
+            while day <= week_end and len(days) < limit:
+                if self.free(calendar, day, turn.now):
+                    days.append(day)
+                day += dt.timedelta(days=1)
         return days
 
 
@@ -71,18 +73,21 @@ def _states(turn: Turn) -> tuple[State, State, State]:
 
 
 def _service(turn: Turn) -> Service | None:
-    return Service.get_or_none(Service.id == turn.data.get("service_id"))
+    service_id = turn.data.get("service_id")
+    return turn.memo(("service", service_id), lambda: Service.get_or_none(Service.id == service_id))
 
 
 def _rescheduled(turn: Turn) -> Appointment | None:
-    return Appointment.get_or_none(Appointment.id == turn.data.get("appointment_id"))
+    appointment_id = turn.data.get("appointment_id")
+    return turn.memo(("appointment", appointment_id),
+                     lambda: Appointment.get_or_none(Appointment.id == appointment_id))
 
 
-def professionals_for(service: Service) -> list[Professional]:
+def professionals_for(turn: Turn, service: Service) -> list[Professional]:
     """Active professionals who perform the service."""
     from storage.staff import performing
 
-    return performing(service.id)
+    return turn.memo(("performing", service.id), lambda: performing(service.id))
 
 
 def _need(turn: Turn) -> Need | None:
@@ -98,7 +103,7 @@ def _need(turn: Turn) -> Need | None:
     if isinstance(chosen, int):
         ids = [chosen]
     else:
-        ids = [p.id for p in professionals_for(service)]
+        ids = [p.id for p in professionals_for(turn, service)]
     return Need(dt.timedelta(minutes=service.duration), ids)
 
 
@@ -165,7 +170,7 @@ def after_service(turn: Turn, service: Service) -> Reply:
     data = {k: v for k, v in turn.data.items() if k in ("flow", "when")}
     data["service_id"] = service.id
     turn.data = data
-    professionals = professionals_for(service)
+    professionals = professionals_for(turn, service)
     if not professionals:
         return Reply(texts.no_days(service.name), State.MENU)
     if len(professionals) > 1:
@@ -401,7 +406,7 @@ def ask_confirm(turn: Turn, start: dt.datetime) -> Reply:
 
 def _professional_name(turn: Turn) -> str | None:
     chosen = turn.data.get("professional_id")
-    if isinstance(chosen, int) and several_professionals():
+    if isinstance(chosen, int) and turn.memo("several", several_professionals):
         professional = Professional.get_or_none(Professional.id == chosen)
         return professional.name if professional else None
     return None
@@ -435,7 +440,7 @@ def confirm(turn: Turn) -> Reply:
         return _lost(turn)
     except booking.BookingError:
         return _taken(turn, start)
-    professional = made.professional.name if several_professionals() else None
+    professional = made.professional.name if turn.memo("several", several_professionals) else None
     return Reply(texts.booked(made.type, day_label(made.date, turn.tz), time_label(made.date, turn.tz),
                               turn.business, professional), State.MENU)
 
@@ -449,7 +454,7 @@ def _book(turn: Turn, start: dt.datetime) -> Appointment:
         return booking.book(user_id=turn.user.id, service=service, start=start, rules=turn.rules,
                             now=turn.now, professional_id=chosen)
     return booking.book(user_id=turn.user.id, service=service, start=start, rules=turn.rules,
-                        now=turn.now, professional_ids=[p.id for p in professionals_for(service)])
+                        now=turn.now, professional_ids=[p.id for p in professionals_for(turn, service)])
 
 
 def _taken(turn: Turn, start: dt.datetime) -> Reply:

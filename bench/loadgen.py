@@ -1,0 +1,143 @@
+"""A small asyncio HTTP/1.1 load generator, run as its own process.
+
+Two modes, each printing one JSON line with its figures:
+
+- `scripts`: N scripted clients at once, each sending its own requests strictly in order
+  (a WhatsApp conversation: each message waits for the previous reply);
+- `rate`: an open loop at a fixed rate; latency is measured from the moment a request was due,
+  so a slow server cannot hide its queueing (no coordinated omission).
+
+Input: a file with one request per line, `<client>\\t<X-Twilio-Signature>\\t<form body>`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import time
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return 0.0
+    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
+
+
+async def post(host: str, port: int, path: str, signature: str, body: bytes, timeout: float = 30.0) -> int:
+    """One request on a fresh connection (gunicorn's sync workers close after each reply)."""
+    return await asyncio.wait_for(_post(host, port, path, signature, body), timeout)
+
+
+async def _post(host: str, port: int, path: str, signature: str, body: bytes) -> int:
+    reader, writer = await asyncio.open_connection(host, port)
+    head = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"X-Twilio-Signature: {signature}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    writer.write(head.encode() + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    status = int(status_line.split()[1])
+    length = None
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    if length is not None:
+        await reader.readexactly(length)
+    else:
+        await reader.read()
+    writer.close()
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()
+    return status
+
+
+def load_requests(path: str) -> dict[str, list[tuple[str, bytes]]]:
+    by_client: dict[str, list[tuple[str, bytes]]] = collections.OrderedDict()
+    with open(path) as handle:
+        for line in handle:
+            client, signature, body = line.rstrip("\n").split("\t", 2)
+            by_client.setdefault(client, []).append((signature, body.encode()))
+    return by_client
+
+
+async def run_scripts(host: str, port: int, path: str, scripts: dict[str, list[tuple[str, bytes]]]) -> dict:
+    latencies: list[float] = []
+    errors = collections.Counter()
+
+    async def client(requests: list[tuple[str, bytes]]) -> None:
+        for signature, body in requests:
+            started = time.perf_counter()
+            try:
+                status = await post(host, port, path, signature, body)
+            except (TimeoutError, OSError) as exc:
+                errors[type(exc).__name__] += 1
+                continue
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                errors[str(status)] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(requests) for requests in scripts.values()))
+    elapsed = time.perf_counter() - started
+    return _summary(latencies, elapsed, errors)
+
+
+async def run_rate(host: str, port: int, path: str, requests: list[tuple[str, bytes]], rate: float) -> dict:
+    latencies: list[float] = []
+    errors = collections.Counter()
+    start = time.perf_counter() + 0.05
+
+    async def one(i: int, signature: str, body: bytes) -> None:
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            status = await post(host, port, path, signature, body)
+        except (TimeoutError, OSError) as exc:
+            errors[type(exc).__name__] += 1
+            return
+        latencies.append(time.perf_counter() - due)
+        if status != 200:
+            errors[str(status)] += 1
+
+    await asyncio.gather(*(one(i, s, b) for i, (s, b) in enumerate(requests)))
+    elapsed = time.perf_counter() - start
+    return _summary(latencies, elapsed, errors)
+
+
+def _summary(latencies: list[float], elapsed: float, errors) -> dict:
+    ordered = sorted(latencies)
+    return {"requests": len(latencies), "seconds": round(elapsed, 3),
+            "per_second": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+            "p50_ms": round(percentile(ordered, 0.50) * 1000, 2), "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
+            "max_ms": round(ordered[-1] * 1000, 2) if ordered else 0.0, "errors": dict(errors)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=("scripts", "rate"))
+    parser.add_argument("url", help="http://127.0.0.1:8101/whatsapp")
+    parser.add_argument("requests", help="the request file")
+    parser.add_argument("--rate", type=float, default=80.0)
+    args = parser.parse_args()
+    _, rest = args.url.split("://", 1)
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.partition(":")
+    scripts = load_requests(args.requests)
+    if args.mode == "scripts":
+        result = asyncio.run(run_scripts(host, int(port), "/" + path, scripts))
+    else:
+        flat = [request for requests in scripts.values() for request in requests]
+        result = asyncio.run(run_rate(host, int(port), "/" + path, flat, args.rate))
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
