@@ -22,7 +22,7 @@ from bot.states import IDLE, REGISTRATION, State
 from config import Settings
 from storage import clock
 from storage.availability import Rules
-from storage.db import WriteAttempted, is_mysql, read_only, run_in_transaction
+from storage.db import WriteAttempted, database, is_mysql, is_retryable, read_only, reset_connection, run_in_transaction
 from storage.models import Conversation, User
 
 logger = logging.getLogger(__name__)
@@ -103,12 +103,15 @@ def handle(inbound: Inbound, settings: Settings) -> str:
     """Answers one inbound message; a MessageSid seen before gets its stored reply."""
     if not inbound.sid:  # every message is recorded: it is the phone's activity too
         inbound = dataclasses.replace(inbound, sid=f"local-{uuid.uuid4().hex}")
+    seen = None
     if is_mysql():
-        reply = _handle_fast(inbound, settings)
+        reply, seen = _handle_fast(inbound, settings)
         if reply is not None:
             return reply
     for attempt in range(3):
         try:
+            if is_mysql():
+                return _retrying(lambda seen=seen: _handle_locked_mysql(inbound, settings, seen))
             return run_in_transaction(lambda: _handle_locked(inbound, settings))
         except peewee.IntegrityError:
             # A concurrent delivery of the same MessageSid committed first, or a concurrent
@@ -116,6 +119,7 @@ def handle(inbound: Inbound, settings: Settings) -> str:
             stored = store.stored_reply(inbound.sid)
             if stored is not None:
                 return stored
+            seen = None
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -123,34 +127,39 @@ def handle(inbound: Inbound, settings: Settings) -> str:
 
 def _turn(inbound: Inbound, settings: Settings, loaded: store.Loaded, now: dt.datetime) -> Turn:
     conversation = loaded.conversation
-    return Turn(phone=inbound.phone, text=inbound.text.strip(), user=loaded.user, state=State.parse(conversation.state),
-                data=dict(conversation.data or {}), now=now, settings=settings,
-                profile_name=inbound.profile_name, is_admin=inbound.phone in settings.admin_phones,
-                last_inbound_at=loaded.last_inbound_at, recent=loaded.recent, upcoming=loaded.upcoming)
+    turn = Turn(phone=inbound.phone, text=inbound.text.strip(), user=loaded.user,
+                state=State.parse(conversation.state), data=dict(conversation.data or {}), now=now,
+                settings=settings, profile_name=inbound.profile_name,
+                is_admin=inbound.phone in settings.admin_phones, last_inbound_at=loaded.last_inbound_at,
+                recent=loaded.recent, upcoming=loaded.upcoming)
+    if loaded.several_professionals is not None:  # read along with the conversation
+        turn.cache["several"] = loaded.several_professionals
+    return turn
 
 
-def _handle_fast(inbound: Inbound, settings: Settings) -> str | None:
-    """The MySQL fast path for turns that only move the conversation: None when the turn must
-    take the locked path (it writes something else, or lost too many races)."""
+def _handle_fast(inbound: Inbound, settings: Settings) -> tuple[str | None, store.Loaded | None]:
+    """The MySQL fast path for turns that only move the conversation: no reply when the turn
+    must take the locked path (it writes something else, or lost too many races); then the
+    read it made, which the locked path may reuse."""
     from bot import flows
 
     for _ in range(3):
         now = clock.now()
         loaded = store.load(inbound.phone, inbound.sid, now, prefetch=flows.might_list(inbound.text))
         if loaded.stored_reply is not None:
-            return loaded.stored_reply
+            return loaded.stored_reply, None
         conversation = loaded.conversation
         turn = _turn(inbound, settings, loaded, now)
         if _writes(turn, conversation):
-            return None
+            return None, loaded
         try:
             with read_only():
                 reply = _rate_limited(turn) or respond(turn, conversation, inbound)
         except WriteAttempted:
-            return None
+            return None, loaded
         if store.commit_turn(loaded, reply.state.value, reply.data, now, inbound.sid, reply.text):
-            return reply.text
-    return None
+            return reply.text, None
+    return None, None
 
 
 # Steps that write more than the conversation go straight to the locked path (an optimisation:
@@ -167,9 +176,9 @@ def _writes(turn: Turn, conversation: Conversation) -> bool:
     return choices.global_word(turn.text) in ("parar", "voltar") or (turn.is_admin and admin.is_command(turn.text))
 
 
-def _handle_locked(inbound: Inbound, settings: Settings) -> str:
+def _handle_locked(inbound: Inbound, settings: Settings, seen: store.Loaded | None = None) -> str:
     now = clock.now()
-    loaded = store.load_for_update(inbound.phone, inbound.sid, now)
+    loaded = store.load_for_update(inbound.phone, inbound.sid, now, seen)
     if loaded.stored_reply is not None:
         return loaded.stored_reply
     conversation = loaded.conversation
@@ -178,6 +187,41 @@ def _handle_locked(inbound: Inbound, settings: Settings) -> str:
     store.save(conversation, reply.state.value, reply.data, now)
     store.record(inbound.sid, inbound.phone, reply.text, now)
     return reply.text
+
+
+def _handle_locked_mysql(inbound: Inbound, settings: Settings, seen: store.Loaded | None) -> str:
+    """The locked path with its BEGIN and COMMIT riding on its first and last statements (two
+    round trips fewer than peewee's own transaction). Nested booking writes join it."""
+    with database.manual_commit():
+        try:
+            now = clock.now()
+            loaded = store.begin_locked(inbound.phone, inbound.sid, now, seen)
+            if loaded.stored_reply is not None:
+                database.rollback()
+                return loaded.stored_reply
+            conversation = loaded.conversation
+            turn = _turn(inbound, settings, loaded, now)
+            reply = _rate_limited(turn) or respond(turn, conversation, inbound)
+            store.commit_locked(conversation, reply.state.value, reply.data, now, inbound.sid, reply.text)
+            return reply.text
+        except BaseException:
+            if not database.is_closed() and database.connection().open:
+                database.rollback()
+            raise
+
+
+def _retrying(work: Callable[[], str], attempts: int = 4) -> str:
+    """Runs a turn again when the database rolled it back (deadlock, lost connection)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except peewee.PeeweeException as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            logger.warning("turn rolled back by the database (%s); retrying", type(exc).__name__)
+            if isinstance(exc, (peewee.InterfaceError, peewee.OperationalError)):
+                reset_connection()
+    raise AssertionError("unreachable")
 
 
 def _rate_limited(turn: Turn) -> Reply | None:

@@ -42,18 +42,25 @@ class Loaded:
     recent: int = 0  # messages in the last minute, before this one
     version: int | None = None  # None: no conversation row yet
     upcoming: list[Appointment] | None = field(default=None)  # prefetched by the fast path
+    several_professionals: bool | None = None  # whether customers choose between professionals
 
 
 # --- the locked way ---------------------------------------------------------------------------
 
-def load_for_update(phone: str, sid: str | None, now: dt.datetime) -> Loaded:
+def load_for_update(phone: str, sid: str | None, now: dt.datetime, seen: Loaded | None = None) -> Loaded:
     """Locks the phone's conversation (creating it on first contact) inside the current
-    transaction, then reads the user, any reply stored for `sid` and the recent activity."""
+    transaction, then reads the user, any reply stored for `sid` and the recent activity.
+
+    `seen`, a read made a moment ago by the fast path, is kept when the locked row is still at
+    its version: nobody moved the conversation since. (A redelivery of the same MessageSid that
+    slipped in between is still caught, by the unique key when the reply is recorded.)"""
     if is_mysql():
         locked = database.execute_sql("SELECT version FROM conversations WHERE phone = %s FOR UPDATE",
                                       (phone,)).fetchone()
         if locked is None:
             Conversation.insert(phone=phone, state="start", version=0, updated_at=now).execute()
+        elif seen is not None and seen.version == locked[0]:
+            return seen
         return load(phone, sid, now)  # the same one-query read as the fast path, under the lock
     conversation = Conversation.select().where(Conversation.phone == phone).first()
     if conversation is None:
@@ -69,6 +76,43 @@ def load_for_update(phone: str, sid: str | None, now: dt.datetime) -> Loaded:
     if isinstance(last, str):  # SQLite hands back text for an aggregate
         last = dt.datetime.fromisoformat(last)
     return Loaded(conversation, user, stored, _aware(last), recent, conversation.version)
+
+
+def begin_locked(phone: str, sid: str, now: dt.datetime, seen: Loaded | None = None) -> Loaded:
+    """MySQL, inside `database.manual_commit()`: BEGIN and the conversation's row lock travel in
+    one round trip; then as `load_for_update`."""
+    cursor = database.cursor()
+    with peewee.__exception_wrapper__:
+        cursor.execute("BEGIN; SELECT version FROM conversations WHERE phone = %s FOR UPDATE", (phone,))
+        cursor.nextset()
+        locked = cursor.fetchone()
+    cursor.close()
+    if locked is None:
+        Conversation.insert(phone=phone, state="start", version=0, updated_at=now).execute()
+    elif seen is not None and seen.version == locked[0]:
+        return seen
+    return load(phone, sid, now)
+
+
+def commit_locked(conversation: Conversation, state: str, data: dict[str, Any], now: dt.datetime, sid: str,
+                  reply: str) -> None:
+    """MySQL, ending what `begin_locked` began: the conversation's move, the reply and the
+    COMMIT in one round trip."""
+    statements = []
+    if state != conversation.state or (data or None) != (conversation.data or None):
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None
+        statements.append(("UPDATE conversations SET state = %s, data = %s, updated_at = %s, version = version + 1"
+                           " WHERE phone = %s", [state, payload, _naive(now), conversation.phone]))
+    statements.append((_RECORD, [sid, conversation.phone, reply, _naive(now)]))
+    cursor = database.cursor()
+    try:
+        with peewee.__exception_wrapper__:
+            cursor.execute("; ".join(text for text, _ in statements) + "; COMMIT",
+                           [p for _, params in statements for p in params])
+            while cursor.nextset():
+                pass
+    finally:
+        cursor.close()
 
 
 def save(conversation: Conversation, state: str, data: dict[str, Any], now: dt.datetime) -> None:
@@ -99,7 +143,8 @@ def stored_reply(sid: str) -> str | None:
 _ACTIVITY = (
     " (SELECT i.reply FROM inbound_messages i WHERE i.sid = %s),"
     " (SELECT MAX(i.created_at) FROM inbound_messages i WHERE i.phone = %s),"
-    " (SELECT COUNT(*) FROM inbound_messages i WHERE i.phone = %s AND i.created_at > %s),")
+    " (SELECT COUNT(*) FROM inbound_messages i WHERE i.phone = %s AND i.created_at > %s),"
+    " (SELECT COUNT(*) FROM professionals p WHERE p.active) > 1,")
 _UPCOMING = (
     " (SELECT CONCAT('[', GROUP_CONCAT(JSON_ARRAY(a.id, a.professional_id, a.service_id, a.type, a.date,"
     "   a.duration) ORDER BY a.date SEPARATOR ','), ']')"
@@ -143,7 +188,7 @@ def load(phone: str, sid: str, now: dt.datetime, prefetch: bool = True) -> Loade
     if row is None:
         row = database.execute_sql(new, params).fetchone()
     (state, data, updated_at, reminder_id, reminder_at, version, user_id, name, user_created, opted_out,
-     reply, last_inbound, recent, upcoming) = json.loads(row[0])
+     reply, last_inbound, recent, several, upcoming) = json.loads(row[0])
     if version is None:
         conversation = Conversation(phone=phone, state="start", data=None, version=0, updated_at=now)
     else:
@@ -160,7 +205,7 @@ def load(phone: str, sid: str, now: dt.datetime, prefetch: bool = True) -> Loade
                 Appointment(id=a_id, user=user_id, professional=pro_id, service=service_id, type=kind,
                             date=_aware(start), duration=minutes, status=AppointmentStatus.BOOKED)
                 for a_id, pro_id, service_id, kind, start, minutes in json.loads(upcoming or "[]")]
-    return Loaded(conversation, user, reply, _aware(last_inbound), recent, version, appointments)
+    return Loaded(conversation, user, reply, _aware(last_inbound), recent, version, appointments, bool(several))
 
 
 def commit_turn(loaded: Loaded, state: str, data: dict[str, Any], now: dt.datetime, sid: str,

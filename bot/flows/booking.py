@@ -170,6 +170,7 @@ def after_service(turn: Turn, service: Service) -> Reply:
     data = {k: v for k, v in turn.data.items() if k in ("flow", "when")}
     data["service_id"] = service.id
     turn.data = data
+    turn.cache[("service", service.id)] = service
     professionals = professionals_for(turn, service)
     if not professionals:
         return Reply(texts.no_days(service.name), State.MENU)

@@ -1,8 +1,6 @@
 """Registration: a first message from an unknown number ends with the person registered."""
 from __future__ import annotations
 
-import peewee
-
 from bot import choices, texts
 from bot.engine import Reply, Turn
 from bot.names import valid_name
@@ -44,9 +42,7 @@ def confirm_name(turn: Turn) -> Reply:
 
 def register(turn: Turn, name: str) -> Reply:
     """Creates the user for this phone (E.164 from `From`) and shows the menu."""
-    try:
-        with User._meta.database.atomic():  # a savepoint: the phone may have been registered meanwhile
-            turn.user = User.create(name=name, phone=turn.phone, created_at=turn.now)
-    except peewee.IntegrityError:
-        turn.user = User.get(User.phone == turn.phone)
+    # INSERT IGNORE: the phone may have been registered meanwhile (by an admin or the API).
+    User.insert(name=name, phone=turn.phone, created_at=turn.now).on_conflict_ignore().execute()
+    turn.user = User.get(User.phone == turn.phone)
     return Reply(texts.registered(turn.user.name), State.MENU)
