@@ -22,7 +22,7 @@ from bot.states import IDLE, REGISTRATION, State
 from config import Settings
 from storage import clock
 from storage.availability import Rules
-from storage.db import WriteAttempted, database, is_mysql, is_retryable, read_only, reset_connection, run_in_transaction
+from storage.db import WriteAttempted, database, is_mysql, read_only, retrying, run_in_transaction
 from storage.models import Conversation, User
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def handle(inbound: Inbound, settings: Settings) -> str:
     for attempt in range(3):
         try:
             if is_mysql():
-                return _retrying(lambda seen=seen: _handle_locked_mysql(inbound, settings, seen))
+                return retrying(lambda seen=seen: _handle_locked_mysql(inbound, settings, seen))
             return run_in_transaction(lambda: _handle_locked(inbound, settings))
         except peewee.IntegrityError:
             # A concurrent delivery of the same MessageSid committed first, or a concurrent
@@ -176,9 +176,9 @@ def _writes(turn: Turn, conversation: Conversation) -> bool:
     return choices.global_word(turn.text) in ("parar", "voltar") or (turn.is_admin and admin.is_command(turn.text))
 
 
-def _handle_locked(inbound: Inbound, settings: Settings, seen: store.Loaded | None = None) -> str:
+def _handle_locked(inbound: Inbound, settings: Settings) -> str:
     now = clock.now()
-    loaded = store.load_for_update(inbound.phone, inbound.sid, now, seen)
+    loaded = store.load_for_update(inbound.phone, inbound.sid, now)
     if loaded.stored_reply is not None:
         return loaded.stored_reply
     conversation = loaded.conversation
@@ -208,20 +208,6 @@ def _handle_locked_mysql(inbound: Inbound, settings: Settings, seen: store.Loade
             if not database.is_closed() and database.connection().open:
                 database.rollback()
             raise
-
-
-def _retrying(work: Callable[[], str], attempts: int = 4) -> str:
-    """Runs a turn again when the database rolled it back (deadlock, lost connection)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return work()
-        except peewee.PeeweeException as exc:
-            if attempt == attempts or not is_retryable(exc):
-                raise
-            logger.warning("turn rolled back by the database (%s); retrying", type(exc).__name__)
-            if isinstance(exc, (peewee.InterfaceError, peewee.OperationalError)):
-                reset_connection()
-    raise AssertionError("unreachable")
 
 
 def _rate_limited(turn: Turn) -> Reply | None:

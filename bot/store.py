@@ -2,9 +2,10 @@
 
 Two ways to handle a turn, with the same guarantees:
 
-- **Locked** (`load_for_update`, `save`, `record`): inside one transaction that locks the phone's
-  conversation row. Used on SQLite, and on MySQL for every turn that writes anything besides
-  the conversation (a booking, a registration, an admin command).
+- **Locked**: inside one transaction that locks the phone's conversation row. Used on SQLite
+  (`load_for_update`, `save`, `record`), and on MySQL (`begin_locked`, `commit_locked`, whose
+  BEGIN and COMMIT ride on the first and last statements) for every turn that writes anything
+  besides the conversation (a booking, a registration, an admin command).
 - **Fast** (`load`, `commit_turn`, MySQL only): one autocommit read of the conversation, the
   user, any stored reply, the phone's recent activity and upcoming appointments; then one write.
   A turn that leaves the conversation as it was writes only its inbound row (a single atomic
@@ -24,7 +25,7 @@ from typing import Any
 
 import peewee
 
-from storage.db import database, is_mysql
+from storage.db import database, execute_multi, naive_utc
 from storage.models import Appointment, AppointmentStatus, Conversation, InboundMessage, User
 
 UTC = dt.UTC
@@ -47,21 +48,9 @@ class Loaded:
 
 # --- the locked way ---------------------------------------------------------------------------
 
-def load_for_update(phone: str, sid: str | None, now: dt.datetime, seen: Loaded | None = None) -> Loaded:
-    """Locks the phone's conversation (creating it on first contact) inside the current
-    transaction, then reads the user, any reply stored for `sid` and the recent activity.
-
-    `seen`, a read made a moment ago by the fast path, is kept when the locked row is still at
-    its version: nobody moved the conversation since. (A redelivery of the same MessageSid that
-    slipped in between is still caught, by the unique key when the reply is recorded.)"""
-    if is_mysql():
-        locked = database.execute_sql("SELECT version FROM conversations WHERE phone = %s FOR UPDATE",
-                                      (phone,)).fetchone()
-        if locked is None:
-            Conversation.insert(phone=phone, state="start", version=0, updated_at=now).execute()
-        elif seen is not None and seen.version == locked[0]:
-            return seen
-        return load(phone, sid, now)  # the same one-query read as the fast path, under the lock
+def load_for_update(phone: str, sid: str | None, now: dt.datetime) -> Loaded:
+    """SQLite: locks the phone's conversation (creating it on first contact) inside the current
+    transaction, then reads the user, any reply stored for `sid` and the recent activity."""
     conversation = Conversation.select().where(Conversation.phone == phone).first()
     if conversation is None:
         # Inserted now so that the row lock holds for the rest of the transaction; a concurrent
@@ -80,7 +69,11 @@ def load_for_update(phone: str, sid: str | None, now: dt.datetime, seen: Loaded 
 
 def begin_locked(phone: str, sid: str, now: dt.datetime, seen: Loaded | None = None) -> Loaded:
     """MySQL, inside `database.manual_commit()`: BEGIN and the conversation's row lock travel in
-    one round trip; then as `load_for_update`."""
+    one round trip, then the same one-query read as the fast path, under the lock.
+
+    `seen`, a read made a moment ago by the fast path, is kept when the locked row is still at
+    its version: nobody moved the conversation since. (A redelivery of the same MessageSid that
+    slipped in between is still caught, by the unique key when the reply is recorded.)"""
     cursor = database.cursor()
     with peewee.__exception_wrapper__:
         cursor.execute("BEGIN; SELECT version FROM conversations WHERE phone = %s FOR UPDATE", (phone,))
@@ -99,25 +92,16 @@ def commit_locked(conversation: Conversation, state: str, data: dict[str, Any], 
     """MySQL, ending what `begin_locked` began: the conversation's move, the reply and the
     COMMIT in one round trip."""
     statements = []
-    if state != conversation.state or (data or None) != (conversation.data or None):
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None
-        statements.append(("UPDATE conversations SET state = %s, data = %s, updated_at = %s, version = version + 1"
-                           " WHERE phone = %s", [state, payload, _naive(now), conversation.phone]))
-    statements.append((_RECORD, [sid, conversation.phone, reply, _naive(now)]))
-    cursor = database.cursor()
-    try:
-        with peewee.__exception_wrapper__:
-            cursor.execute("; ".join(text for text, _ in statements) + "; COMMIT",
-                           [p for _, params in statements for p in params])
-            while cursor.nextset():
-                pass
-    finally:
-        cursor.close()
+    if _moved(conversation, state, data):
+        statements.append((_MOVE, [state, _payload(data), naive_utc(now), conversation.phone]))
+    statements.append((_RECORD, [sid, conversation.phone, reply, naive_utc(now)]))
+    execute_multi("; ".join(text for text, _ in statements) + "; COMMIT",
+                  [p for _, params in statements for p in params])
 
 
 def save(conversation: Conversation, state: str, data: dict[str, Any], now: dt.datetime) -> None:
     """Stores where the conversation is now (only when it moved)."""
-    if state == conversation.state and (data or None) == (conversation.data or None):
+    if not _moved(conversation, state, data):
         return
     (Conversation
      .update(state=state, data=data or None, updated_at=now, version=Conversation.version + 1)
@@ -159,8 +143,9 @@ _NEW = ("SELECT JSON_ARRAY(NULL, NULL, NULL, NULL, NULL, NULL, u.id, u.name, u.c
 _LOAD = {prefetch: tuple(template.format(activity=_ACTIVITY, upcoming=upcoming) for template in (_CONVERSATION, _NEW))
          for prefetch, upcoming in ((True, _UPCOMING), (False, _NO_UPCOMING))}
 
-_UPDATE = ("UPDATE conversations SET state = %s, data = %s, updated_at = %s, version = version + 1"
-           " WHERE phone = %s AND version = %s")
+_MOVE = ("UPDATE conversations SET state = %s, data = %s, updated_at = %s, version = version + 1"
+         " WHERE phone = %s")
+_UPDATE = _MOVE + " AND version = %s"
 _CREATE = "INSERT INTO conversations (phone, state, data, updated_at, version) VALUES (%s, %s, %s, %s, 1)"
 _RECORD = "INSERT INTO inbound_messages (sid, phone, reply, created_at) VALUES (%s, %s, %s, %s)"
 _RECORD_IF_SAVED = ("INSERT INTO inbound_messages (sid, phone, reply, created_at)"
@@ -175,14 +160,18 @@ def _aware(value):
     return value.replace(tzinfo=UTC)
 
 
-def _naive(value):
-    return value.astimezone(UTC).replace(tzinfo=None, microsecond=0) if value is not None else None
+def _moved(conversation: Conversation, state: str, data: dict[str, Any]) -> bool:
+    return state != conversation.state or (data or None) != (conversation.data or None)
+
+
+def _payload(data: dict[str, Any]) -> str | None:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None
 
 
 def load(phone: str, sid: str, now: dt.datetime, prefetch: bool = True) -> Loaded:
     """One autocommit round trip: everything a turn reads before it answers. With `prefetch`,
     also the upcoming appointments (when the message may well list them)."""
-    params = (sid, phone, phone, _naive(now - RATE_WINDOW), _naive(now) if prefetch else None, phone)
+    params = (sid, phone, phone, naive_utc(now - RATE_WINDOW), naive_utc(now) if prefetch else None, phone)
     known, new = _LOAD[prefetch]
     row = database.execute_sql(known, params).fetchone()
     if row is None:
@@ -214,37 +203,21 @@ def commit_turn(loaded: Loaded, state: str, data: dict[str, Any], now: dt.dateti
     version that was read. False when someone else got there first: read again and redo."""
     conversation = loaded.conversation
     phone = conversation.phone
-    record = [sid, phone, reply, _naive(now)]
-    if loaded.version is not None and state == conversation.state and \
-            (data or None) == (conversation.data or None):
+    record = [sid, phone, reply, naive_utc(now)]
+    if loaded.version is not None and not _moved(conversation, state, data):
         try:
             database.execute_sql(_RECORD, record)
         except peewee.IntegrityError:  # this MessageSid was recorded meanwhile: read again
             return False
         return True
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None
     if loaded.version is None:
-        statements, params = [_CREATE], [phone, state, payload, _naive(now)]
+        statement, params = _CREATE, [phone, state, _payload(data), naive_utc(now)]
     else:
-        statements, params = [_UPDATE], [state, payload, _naive(now), phone, loaded.version]
-    sql = "BEGIN; " + statements[0] + "; " + _RECORD_IF_SAVED + "; COMMIT"
-    connection = database.connection()
-    cursor = connection.cursor()
+        statement, params = _UPDATE, [state, _payload(data), naive_utc(now), phone, loaded.version]
     try:
-        with peewee.__exception_wrapper__:
-            cursor.execute(sql, params + record)
-            counts = [cursor.rowcount]
-            while cursor.nextset():
-                counts.append(cursor.rowcount)
+        counts = execute_multi("BEGIN; " + statement + "; " + _RECORD_IF_SAVED + "; COMMIT", params + record)
     except peewee.IntegrityError:
         # A concurrent first message created the conversation, or this MessageSid was
         # recorded meanwhile: nothing of ours is kept, and the caller reads again.
-        connection.rollback()
         return False
-    except BaseException:
-        if connection.open:
-            connection.rollback()
-        raise
-    finally:
-        cursor.close()
     return counts[1] == 1  # [BEGIN, UPDATE or INSERT, INSERT reply, COMMIT]

@@ -219,24 +219,32 @@ def fetch_all(queries: list[tuple[str, tuple]]) -> list[list[tuple]]:
     return results
 
 
-def execute_batch(statements: list[tuple[str, list]]) -> None:
-    """Writes several statements atomically in one round trip (MySQL multi-statement):
-    `BEGIN; ...; COMMIT`. If the connection breaks midway the server rolls it all back."""
-    sql = "BEGIN; " + "; ".join(text for text, _ in statements) + "; COMMIT"
-    params = [p for _, ps in statements for p in ps]
+def execute_multi(sql: str, params: list) -> list[int]:
+    """Runs a MySQL multi-statement on the current connection in one round trip and returns
+    each statement's row count. On any error it rolls back what it began and re-raises (as
+    peewee's exceptions)."""
     connection = database.connection()
     cursor = connection.cursor()
     try:
         with peewee.__exception_wrapper__:
             cursor.execute(sql, params)
+            counts = [cursor.rowcount]
             while cursor.nextset():
-                pass
+                counts.append(cursor.rowcount)
+        return counts
     except BaseException:
         if connection.open:
             connection.rollback()
         raise
     finally:
         cursor.close()
+
+
+def execute_batch(statements: list[tuple[str, list]]) -> None:
+    """Writes several statements atomically in one round trip (MySQL multi-statement):
+    `BEGIN; ...; COMMIT`. If the connection breaks midway the server rolls it all back."""
+    execute_multi("BEGIN; " + "; ".join(text for text, _ in statements) + "; COMMIT",
+                  [p for _, ps in statements for p in ps])
 
 
 def naive_utc(value: dt.datetime) -> dt.datetime:
@@ -305,18 +313,14 @@ def reset_connection() -> None:
         logger.debug("closing a broken connection failed", exc_info=True)
 
 
-def run_in_transaction(fn: Callable[[], T], *, attempts: int = 4, budget: float = 3.0) -> T:
-    """Runs `fn` inside one transaction, again when the database rolled it back (deadlock, lost
-    connection), with a short randomized backoff, but never starting an attempt after `budget`
-    seconds. Nested calls join the outer transaction."""
-    db = database.obj
-    if db.in_transaction():
-        return fn()
+def retrying(fn: Callable[[], T], *, attempts: int = 4, budget: float = 3.0) -> T:
+    """Runs `fn`, one whole transaction, again when the database rolled it back (deadlock,
+    lost connection), with a short randomized backoff, but never starting an attempt after
+    `budget` seconds."""
     started = time.monotonic()
     for attempt in range(1, attempts + 1):
         try:
-            with db.atomic():
-                return fn()
+            return fn()
         except peewee.PeeweeException as exc:
             if attempt == attempts or not is_retryable(exc) or time.monotonic() - started > budget:
                 raise
@@ -326,6 +330,20 @@ def run_in_transaction(fn: Callable[[], T], *, attempts: int = 4, budget: float 
                 reset_connection()
             time.sleep(random.uniform(0.005, 0.03) * attempt)
     raise AssertionError("unreachable")
+
+
+def run_in_transaction(fn: Callable[[], T], *, attempts: int = 4, budget: float = 3.0) -> T:
+    """Runs `fn` inside one transaction, `retrying` it. Nested calls join the outer
+    transaction."""
+    db = database.obj
+    if db.in_transaction():
+        return fn()
+
+    def attempt() -> T:
+        with db.atomic():
+            return fn()
+
+    return retrying(attempt, attempts=attempts, budget=budget)
 
 
 def transactional(fn: Callable[..., T]) -> Callable[..., T]:
