@@ -56,6 +56,18 @@ def _check_guard(sql: str) -> None:
             raise WriteAttempted(head)
 
 
+class ReadOnlyGuardMixin:
+    """Lets `read_only()` stop a write before it reaches the database."""
+
+    def execute_sql(self, sql, params=None):
+        _check_guard(sql)
+        return super().execute_sql(sql, params)
+
+    def begin(self, *args, **kwargs):
+        _check_guard("BEGIN")
+        return super().begin(*args, **kwargs)
+
+
 class DatabaseUnavailable(Exception):
     """The database could not be reached in time; the caller answers with a short apology."""
 
@@ -81,7 +93,8 @@ class SessionMySQLDatabase(peewee.MySQLDatabase):
         return conn
 
 
-class ReconnectingPooledMySQLDatabase(ReconnectMixin, _PooledMySQLDatabase, SessionMySQLDatabase):
+class ReconnectingPooledMySQLDatabase(ReadOnlyGuardMixin, ReconnectMixin, _PooledMySQLDatabase,
+                                      SessionMySQLDatabase):
     """Pooled MySQL that reconnects when the server dropped an idle connection.
 
     Like SQLAlchemy's pool_pre_ping and pool_recycle: a connection idle in the pool for more
@@ -93,14 +106,6 @@ class ReconnectingPooledMySQLDatabase(ReconnectMixin, _PooledMySQLDatabase, Sess
     """
 
     ping_after = 2.0
-
-    def execute_sql(self, sql, params=None):
-        _check_guard(sql)
-        return super().execute_sql(sql, params)
-
-    def begin(self, *args, **kwargs):
-        _check_guard("BEGIN")
-        return super().begin(*args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         self._returned_at: dict[int, float] = {}
@@ -127,7 +132,7 @@ class ReconnectingPooledMySQLDatabase(ReconnectMixin, _PooledMySQLDatabase, Sess
         return super()._close(conn, close_conn)
 
 
-class SqliteDatabase(peewee.SqliteDatabase):
+class SqliteDatabase(ReadOnlyGuardMixin, peewee.SqliteDatabase):
     """SQLite with every transaction taking the write lock up front (BEGIN IMMEDIATE).
 
     A deferred transaction that reads and then writes can fail with SQLITE_BUSY when another
@@ -138,14 +143,6 @@ class SqliteDatabase(peewee.SqliteDatabase):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("lock_type", "IMMEDIATE")
         super().__init__(*args, **kwargs)
-
-    def execute_sql(self, sql, params=None):
-        _check_guard(sql)
-        return super().execute_sql(sql, params)
-
-    def begin(self, *args, **kwargs):
-        _check_guard("BEGIN")
-        return super().begin(*args, **kwargs)
 
     def _connect(self):
         # Switching a new database file to WAL needs a lock the busy timeout does not wait
