@@ -71,6 +71,12 @@ class BaseModel(peewee.Model):
         database = database
         legacy_table_names = False
 
+    @classmethod
+    def in_order(cls, ids: list[int]) -> list:
+        """The rows with these ids, in the order of `ids` (those gone are left out), in one query."""
+        rows = {row.id: row for row in cls.select().where(cls.id.in_(ids or [0]))}
+        return [rows[i] for i in ids if i in rows]
+
 
 class User(BaseModel):
     name = peewee.CharField(max_length=100)

@@ -136,9 +136,7 @@ def _picked(turn: Turn) -> Appointment | None:
 
 
 def _pick_again(turn: Turn, prompt) -> Reply:
-    ids = turn.data.get("appointments") or []
-    appointments = {a.id: a for a in Appointment.select().where(Appointment.id.in_(ids or [0]))}
-    lines = _lines(turn, [appointments[i] for i in ids if i in appointments])
+    lines = _lines(turn, Appointment.in_order(turn.data.get("appointments") or []))
     return Reply(texts.unknown_option(prompt(lines)), turn.state, turn.data)
 
 

@@ -142,7 +142,7 @@ def start(turn: Turn, when: When | None = None) -> Reply:
         turn.data = data
         return after_service(turn, services[0])
     data["services"] = [s.id for s in services]
-    return Reply(texts.choose_service([(s.name, s.duration) for s in services]), State.BOOK_SERVICE, data)
+    return Reply(_service_prompt(services), State.BOOK_SERVICE, data)
 
 
 def _service_prompt(services: list[Service]) -> str:
@@ -151,9 +151,7 @@ def _service_prompt(services: list[Service]) -> str:
 
 def choose_service(turn: Turn) -> Reply:
     """Stores the chosen service and asks for the professional or the day."""
-    ids = turn.data.get("services") or []
-    by_id = {s.id: s for s in Service.select().where(Service.id.in_(ids or [0]))}
-    services = [by_id[i] for i in ids if i in by_id]
+    services = Service.in_order(turn.data.get("services") or [])
     index = choices.pick(turn.text, len(services))
     if index is None:
         index = _by_name(turn.text, [s.name for s in services])
@@ -176,17 +174,18 @@ def after_service(turn: Turn, service: Service) -> Reply:
         return Reply(texts.no_days(service.name), State.MENU)
     if len(professionals) > 1:
         data["professionals"] = [p.id for p in professionals]
-        names = [p.name for p in professionals] + [texts.ANY_PROFESSIONAL]
-        return Reply(texts.choose_professional(service.name, names), State.BOOK_PROFESSIONAL, data)
+        return Reply(_professional_prompt(service.name, professionals), State.BOOK_PROFESSIONAL, data)
     data["professional_id"] = professionals[0].id
     return _continue_with_when(turn)
 
 
+def _professional_prompt(service_name: str, professionals: list[Professional]) -> str:
+    return texts.choose_professional(service_name, [p.name for p in professionals] + [texts.ANY_PROFESSIONAL])
+
+
 def choose_professional(turn: Turn) -> Reply:
     """Stores the professional (or 'any') and asks for the day."""
-    ids = turn.data.get("professionals") or []
-    professionals = {p.id: p for p in Professional.select().where(Professional.id.in_(ids or [0]))}
-    ordered = [professionals[i] for i in ids if i in professionals]
+    ordered = Professional.in_order(turn.data.get("professionals") or [])
     index = choices.pick(turn.text, len(ordered) + 1)
     if index is None:
         wanted = choices.clean(turn.text)
@@ -196,8 +195,7 @@ def choose_professional(turn: Turn) -> Reply:
             index = _by_name(turn.text, [p.name for p in ordered])
     if index is None:
         service = _service(turn)
-        names = [p.name for p in ordered] + [texts.ANY_PROFESSIONAL]
-        prompt = texts.choose_professional(service.name if service else "", names)
+        prompt = _professional_prompt(service.name if service else "", ordered)
         return Reply(texts.unknown_option(prompt), State.BOOK_PROFESSIONAL, turn.data)
     turn.data["professional_id"] = ordered[index].id if index < len(ordered) else ANY
     turn.data.pop("professionals", None)
