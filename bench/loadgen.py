@@ -66,21 +66,26 @@ def load_requests(path: str) -> dict[str, list[tuple[str, bytes]]]:
     return by_client
 
 
+async def _timed_post(host: str, port: int, path: str, signature: str, body: bytes, since: float,
+                      latencies: list[float], errors: collections.Counter) -> None:
+    """Posts one request; records its latency from `since`, or what went wrong."""
+    try:
+        status = await post(host, port, path, signature, body)
+    except (TimeoutError, OSError) as exc:
+        errors[type(exc).__name__] += 1
+        return
+    latencies.append(time.perf_counter() - since)
+    if status != 200:
+        errors[str(status)] += 1
+
+
 async def run_scripts(host: str, port: int, path: str, scripts: dict[str, list[tuple[str, bytes]]]) -> dict:
     latencies: list[float] = []
     errors = collections.Counter()
 
     async def client(requests: list[tuple[str, bytes]]) -> None:
         for signature, body in requests:
-            started = time.perf_counter()
-            try:
-                status = await post(host, port, path, signature, body)
-            except (TimeoutError, OSError) as exc:
-                errors[type(exc).__name__] += 1
-                continue
-            latencies.append(time.perf_counter() - started)
-            if status != 200:
-                errors[str(status)] += 1
+            await _timed_post(host, port, path, signature, body, time.perf_counter(), latencies, errors)
 
     started = time.perf_counter()
     await asyncio.gather(*(client(requests) for requests in scripts.values()))
@@ -98,14 +103,7 @@ async def run_rate(host: str, port: int, path: str, requests: list[tuple[str, by
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        try:
-            status = await post(host, port, path, signature, body)
-        except (TimeoutError, OSError) as exc:
-            errors[type(exc).__name__] += 1
-            return
-        latencies.append(time.perf_counter() - due)
-        if status != 200:
-            errors[str(status)] += 1
+        await _timed_post(host, port, path, signature, body, due, latencies, errors)
 
     await asyncio.gather(*(one(i, s, b) for i, (s, b) in enumerate(requests)))
     elapsed = time.perf_counter() - start

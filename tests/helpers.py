@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from config import Settings
 from storage import clock
@@ -61,6 +62,22 @@ def twiml_messages(xml: bytes | str) -> list[str]:
     return messages
 
 
+def inbound_form(phone: str, body: str, sid: str) -> dict:
+    """The form Twilio posts for an inbound WhatsApp message (without the optional fields)."""
+    return {"From": f"whatsapp:{phone}", "To": TWILIO_TO, "Body": body, "MessageSid": sid,
+            "AccountSid": ACCOUNT_SID, "NumMedia": "0"}
+
+
+def wait_until(condition, timeout: float = 60.0, every: float = 0.02) -> bool:
+    """Polls `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
+
+
 # Every message body the suite sent: tests/test_zz_log_secrets.py checks none reached the logs.
 SENT_BODIES: set[str] = set()
 
@@ -84,9 +101,8 @@ class WhatsApp:
     def form(self, body: str, *, sid: str | None = None, **extra) -> dict:
         if len(body.strip()) >= 12:
             SENT_BODIES.add(body.strip())
-        form = {"From": f"whatsapp:{self.phone}", "To": TWILIO_TO, "Body": body,
-                "MessageSid": sid or self.new_sid(), "AccountSid": ACCOUNT_SID, "NumMedia": "0",
-                "WaId": self.phone.lstrip("+")}
+        form = inbound_form(self.phone, body, sid or self.new_sid())
+        form["WaId"] = self.phone.lstrip("+")
         if self.profile_name:
             form["ProfileName"] = self.profile_name
         form.update({k: v for k, v in extra.items() if v is not None})

@@ -11,10 +11,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from tests.helpers import ACCOUNT_SID, ADMIN_PHONE, API_TOKEN, AUTH_TOKEN, TWILIO_TO, sign
+from tests.helpers import ACCOUNT_SID, ADMIN_PHONE, API_TOKEN, AUTH_TOKEN, inbound_form, sign, twiml_messages
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,22 +43,22 @@ class Server:
     process: subprocess.Popen
 
     def get(self, path: str, headers: dict | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
-        request = urllib.request.Request(self.url + path, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
+        return _open(urllib.request.Request(self.url + path, headers=headers or {}), timeout)
 
     def post_form(self, path: str, form: dict, headers: dict | None = None,
                   timeout: float = 30.0) -> tuple[int, bytes]:
         data = urllib.parse.urlencode(form).encode()
-        request = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
+        return _open(urllib.request.Request(self.url + path, data=data, headers=headers or {}, method="POST"),
+                     timeout)
+
+
+def _open(request: urllib.request.Request, timeout: float) -> tuple[int, bytes]:
+    """The status and body of a request, error statuses included."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
 
 
 @contextlib.contextmanager
@@ -108,15 +107,14 @@ class Phone:
         return f"SMlive{os.getpid():08d}{cls._sids:018d}"
 
     def form(self, body: str, sid: str | None = None) -> dict:
-        return {"From": f"whatsapp:{self.phone}", "To": TWILIO_TO, "Body": body, "MessageSid": sid or self.new_sid(),
-                "AccountSid": ACCOUNT_SID, "NumMedia": "0"}
+        return inbound_form(self.phone, body, sid or self.new_sid())
 
     def post(self, form: dict, timeout: float = 30.0) -> tuple[int, list[str]]:
         signature = sign(self.server.url + "/whatsapp", form)
         status, body = self.server.post_form("/whatsapp", form, {"X-Twilio-Signature": signature}, timeout)
         if status != 200:
             return status, []
-        return status, [(m.findtext("Body") or m.text or "") for m in ET.fromstring(body)]
+        return status, twiml_messages(body)
 
     def send(self, body: str, sid: str | None = None) -> str:
         status, messages = self.post(self.form(body, sid))

@@ -21,7 +21,7 @@ from storage.availability import Rules
 from storage.db import database
 from storage.models import Appointment, AppointmentStatus, BusinessHours, Conversation, OutboundMessage, Service, User
 from tests import workers
-from tests.helpers import SAO_PAULO
+from tests.helpers import SAO_PAULO, wait_until
 from tests.live import ROOT, Phone, app_env, gunicorn
 
 pytestmark = pytest.mark.slow
@@ -158,10 +158,7 @@ def _mariadb_pids() -> set[str]:
 
 def _stop_mariadb() -> None:
     subprocess.run(["mysqladmin", "-uroot", "-h127.0.0.1", "shutdown"], check=True, capture_output=True)
-    deadline = time.monotonic() + 60
-    while _mariadb_pids() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _mariadb_pids(), "MariaDB did not stop"
+    assert wait_until(lambda: not _mariadb_pids(), timeout=60, every=0.1), "MariaDB did not stop"
 
 
 def _start_mariadb(url: str) -> None:
@@ -205,7 +202,7 @@ def test_a_database_outage_is_answered_kindly_and_survived(app, db, backend, fak
         for thread in threads:
             thread.start()
         try:
-            assert _wait(lambda: len(fake_twilio.messages) >= 10)
+            assert wait_until(lambda: len(fake_twilio.messages) >= 10, timeout=30.0, every=0.1)
             _stop_mariadb()
             down_at = len(log)
             time.sleep(3)
@@ -213,8 +210,9 @@ def test_a_database_outage_is_answered_kindly_and_survived(app, db, backend, fak
             during = log[down_at:]
             _start_mariadb(url)
             up_at = len(log)
-            assert _wait(lambda: any(status == 200 and text.startswith(("📅", "Você não tem")) for _, status, _, text in log[up_at:]))
-            assert _wait(lambda: len(fake_twilio.messages) >= len(reminded), timeout=90)
+            assert wait_until(lambda: any(status == 200 and text.startswith(("📅", "Você não tem"))
+                                  for _, status, _, text in log[up_at:]), timeout=30.0, every=0.1)
+            assert wait_until(lambda: len(fake_twilio.messages) >= len(reminded), timeout=90, every=0.1)
             health_up = server.get("/healthz")
         finally:
             stop.set()
@@ -238,10 +236,3 @@ def test_a_database_outage_is_answered_kindly_and_survived(app, db, backend, fak
     assert OutboundMessage.select().where(OutboundMessage.status == "sending").count() == 0
 
 
-def _wait(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False

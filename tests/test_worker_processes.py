@@ -13,6 +13,7 @@ import pytest
 from storage.db import database
 from storage.models import OutboundMessage, OutboxStatus
 from tests import workers
+from tests.helpers import wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,15 +21,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def spawn(env: dict, once: bool = True) -> subprocess.Popen:
     args = [sys.executable, "-m", "scheduler"] + (["--once"] if once else [])
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_until(condition, timeout=60.0, every=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return False
 
 
 def received_counts(fake) -> collections.Counter:
