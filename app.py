@@ -8,33 +8,25 @@ from typing import Any
 
 from flask import Flask
 
-from config import ConfigError, Settings
-
-logger = logging.getLogger(__name__)
-
-# Commands that must run with the database settings alone (see CONTRACT.md: `db upgrade`
-# needs only DATABASE_URL), so a release phase can migrate before the secrets are in place.
-_SECRETLESS_COMMANDS = {"db", "seed-demo"}
+import api
+import bot
+import dev
+import scheduler
+import storage
+from config import Settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Builds the app from the environment; `config` overrides settings (tests pass a dict)."""
-    configure_logging()
-    settings = Settings.load(overrides=config)
-    if not _running_secretless_command():
-        settings.require_secrets()
+    """Builds the app from the environment; `config` overrides settings (tests pass a dict).
 
+    The processes that serve (gunicorn's start hook) and send (`python -m scheduler`) refuse to
+    start without the production secrets; commands such as `flask db upgrade` need only the
+    database."""
+    configure_logging()
     app = Flask(__name__)
-    app.config["SETTINGS"] = settings
+    app.config["SETTINGS"] = Settings.load(overrides=config)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-
-    import api
-    import bot
-    import dev
-    import scheduler
-    import storage
-
     storage.init_app(app)
     bot.init_app(app)
     api.init_app(app)
@@ -53,30 +45,3 @@ def configure_logging() -> None:
     # client logs every request's details at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-
-
-def _running_secretless_command() -> bool:
-    """True inside `flask db ...` / `flask seed-demo`, which need only DATABASE_URL.
-
-    Flask builds the app before click resolves the command, so the command is read from argv.
-    """
-    import click
-
-    if click.get_current_context(silent=True) is None:
-        return False
-    args = iter(sys.argv[1:])
-    for arg in args:
-        if arg in ("--app", "-A", "--env-file", "-e"):
-            next(args, None)
-        elif not arg.startswith("-"):
-            return arg in _SECRETLESS_COMMANDS
-    return False
-
-
-def main() -> None:
-    """Console entry: prints a configuration error as one line instead of a traceback."""
-    try:
-        create_app()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None

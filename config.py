@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 import phonenumbers
 
 PRODUCTION_SECRETS = ("TWILIO_AUTH_TOKEN", "API_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_WHATSAPP_FROM")
@@ -18,8 +19,11 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message names it and is safe to print."""
+class ConfigError(click.ClickException):
+    """A setting is missing or malformed; the message names it and is safe to print. Under the
+    `flask` command it is printed as one line (`Error: ...`), not as a traceback."""
+
+    exit_code = 2
 
 
 def parse_duration(value: str, name: str) -> dt.timedelta:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from api import errors, headers, health, routes
+
 
 def init_app(app: Flask) -> None:
-    from api import errors, headers, health, routes
-
     app.register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)

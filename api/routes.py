@@ -10,10 +10,10 @@ import peewee
 from flask import Blueprint, current_app, jsonify, request
 
 from api.errors import ApiError, error
-from storage import booking, clock, phones, staff
-from storage.availability import MAX_DURATION, Rules
+from storage import booking, clock, phones
+from storage.availability import Rules
 from storage.folding import fold
-from storage.models import Appointment, AppointmentStatus, Professional, Service, User
+from storage.models import MAX_DURATION, Appointment, AppointmentStatus, Professional, Service, User
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def create_appointment():
     rules = Rules.from_settings(current_app.config["SETTINGS"])
     candidates = None
     if professional_id is None:  # "any": whoever performs the service and is free, fairly
-        candidates = [p.id for p in staff.performing(service.id)]
+        candidates = [p.id for p in Professional.performing(service.id)]
         if not candidates:
             raise ApiError(409, "No active professional performs this service")
     try:
@@ -282,7 +282,8 @@ def cancel_appointment(appointment_id: int):
     if appointment.status == AppointmentStatus.CANCELLED:
         return jsonify({"message": "Appointment cancelled", "id": appointment_id})
     try:
-        booking.cancel(appointment_id, now=clock.now(), notify=True)
+        booking.cancel(appointment_id, rules=Rules.from_settings(current_app.config["SETTINGS"]), now=clock.now(),
+                       policy=booking.API, notify=True)
     except booking.NotBooked:
         refreshed = Appointment.get_by_id(appointment_id)
         if refreshed.status == AppointmentStatus.CANCELLED:

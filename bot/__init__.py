@@ -5,13 +5,13 @@ import logging
 
 from flask import Flask
 
+from bot import webhook
+
 logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
     """Registers the Twilio webhooks."""
-    from bot import webhook
-
     app.register_blueprint(webhook.bp)
     settings = app.config["SETTINGS"]
     if not settings.twilio_auth_token and settings.development:

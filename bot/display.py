@@ -5,8 +5,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.dates import format_day, format_time
-from storage.models import Appointment, Professional
+from bot.dates import format_date, format_day, format_time
+from storage import phones
+from storage.models import Appointment, AppointmentStatus, User
 
 
 def day_label(moment: dt.datetime | dt.date, tz: ZoneInfo) -> str:
@@ -20,12 +21,21 @@ def time_label(moment: dt.datetime, tz: ZoneInfo) -> str:
     return format_time(moment.astimezone(tz))
 
 
-def several_professionals() -> bool:
-    """Names of professionals are shown only when the customer could choose between them."""
-    return Professional.select().where(Professional.active == True).count() > 1  # noqa: E712
-
-
-def appointment_line(appointment: Appointment, tz: ZoneInfo, with_professional: bool = False) -> str:
+def customer_line(appointment: Appointment, tz: ZoneInfo, with_professional: bool = False) -> str:
+    """How a customer sees one of their appointments (the professional when they had a choice)."""
     professional = appointment.professional.name if with_professional else None
     return texts.appointment_line(appointment.type, day_label(appointment.date, tz),
                                   time_label(appointment.date, tz), professional)
+
+
+def owner_line(appointment: Appointment, user: User, tz: ZoneInfo, with_day: bool = False) -> str:
+    """How the owner sees an appointment: '09:00 #12 Ana Souza (+55 11 98888-7777) - Corte ✅ confirmado'."""
+    when = time_label(appointment.date, tz)
+    if with_day:
+        when = f"{format_date(appointment.date.astimezone(tz).date())} {when}"
+    if appointment.status == AppointmentStatus.BOOKED:
+        status = texts.admin_status(appointment.confirmed_at is not None)
+    else:
+        status = texts.STATUS_LABELS[appointment.status.value]
+    return texts.owner_appointment_line(when, appointment.id, user.name, phones.display(user.phone),
+                                        appointment.type, status)

@@ -226,9 +226,9 @@ def cancelled(line: str) -> str:
 KEPT = "Combinado, seu horário continua marcado. 👍 Envie *menu* para outras opções."
 
 
-def too_late_to_change(hours: str) -> str:
-    return (f"Faltam menos de *{hours}* para esse horário, então não consigo alterar por aqui. 😕\n"
-            "Por favor, fale diretamente com a gente.")
+def too_late_to_change(notice_minutes: int) -> str:
+    return (f"Faltam menos de *{minutes_label(notice_minutes)}* para esse horário, então não consigo alterar"
+            " por aqui. 😕\nPor favor, fale diretamente com a gente.\n\n" + menu())
 
 
 def reschedule_day(line: str, days: Sequence[str]) -> str:
@@ -248,6 +248,9 @@ def rescheduled(service: str, day: str, time: str) -> str:
 APPOINTMENT_GONE = "Esse agendamento não está mais ativo. Envie *menu* para ver as opções."
 
 # --- reminders (replies) and business-initiated messages -------------------------------------------------
+
+
+CUSTOMER = "cliente"  # a name for someone whose name we do not know
 
 
 def reminder(name: str, service: str, day: str, time: str, business: str, professional: str | None = None) -> str:
@@ -315,10 +318,12 @@ def admin_usage(command: str) -> str:
 ADMIN_NOT_FOUND = "Não encontrei o agendamento {ref}. Confira o número em *agenda*."
 
 
-def admin_status(confirmed: bool, status_label: str | None = None) -> str:
-    if status_label:
-        return status_label
+def admin_status(confirmed: bool) -> str:
     return "✅ confirmado" if confirmed else "⏳ a confirmar"
+
+
+def owner_appointment_line(when: str, appointment_id: int, name: str, phone: str, service: str, status: str) -> str:
+    return f"{when} #{appointment_id} {name} ({phone}) - {service} {status}"
 
 
 STATUS_LABELS = {"cancelled": "❌ cancelado", "done": "✔️ compareceu", "no_show": "🚫 faltou"}
@@ -359,13 +364,100 @@ def admin_slot_refused(reason: str) -> str:
     return f"Não deu para marcar: {reason}"
 
 
-REFUSALS = {
-    "SlotTaken": "o horário já está ocupado.",
-    "OutsideHours": "fora do horário de funcionamento (ou bloqueado).",
-    "InThePast": "esse horário já passou.",
-    "TooSoon": "muito em cima da hora.",
-    "NotFound": "cliente, serviço ou profissional não encontrado.",
-}
+REFUSED_TAKEN = "o horário já está ocupado."
+REFUSED_CLOSED = "fora do horário de funcionamento (ou bloqueado)."
+REFUSED_PAST = "esse horário já passou."
+REFUSED_TOO_SOON = "muito em cima da hora."
+REFUSED_TOO_FAR = "longe demais: passa do limite de agendamento."
+REFUSED_NOT_FOUND = "cliente, serviço ou profissional não encontrado."
+REFUSED_OTHER = "regra de agendamento."
+
+
+def admin_not_booked(ref: str, status: str) -> str:
+    return f"O agendamento {ref} não está marcado ({status})."
+
+
+def admin_already_cancelled(ref: str) -> str:
+    return f"O agendamento {ref} foi cancelado."
+
+
+def more_in_agenda(count: int) -> str:
+    return f"... e mais {count}: envie *agenda*"
+
+
+def service_created(line: str) -> str:
+    return f"✂️ Serviço criado: {line}"
+
+
+def service_exists(name: str) -> str:
+    return f"Já existe um serviço ativo chamado *{name}*."
+
+
+def service_removed(service_id: int, name: str) -> str:
+    return f"Serviço #{service_id} {name} removido. Os agendamentos já marcados continuam."
+
+
+def service_duration_changed(service_id: int, name: str, minutes: int) -> str:
+    return (f"Serviço #{service_id} {name} agora dura {minutes_label(minutes)}."
+            " Os agendamentos já marcados mantêm a duração antiga.")
+
+
+def service_not_found(token: str) -> str:
+    return f"Não encontrei o serviço {token}. Envie *servicos* para ver a lista."
+
+
+def professional_created(name: str, professional_id: int) -> str:
+    return (f"💈 {name} entrou na equipe como #{professional_id}. "
+            f"Defina serviços e horário com *profissional servicos #{professional_id} ...*")
+
+
+def professional_renamed(professional_id: int, name: str) -> str:
+    return f"#{professional_id} agora se chama {name}."
+
+
+UNKNOWN_SERVICES = "Algum desses serviços não existe. Envie *servicos* para ver os números."
+
+
+def professional_house_hours(name: str) -> str:
+    return f"{name} segue o horário da casa."
+
+
+def professional_hours(name: str, hours: str) -> str:
+    return f"*{name}*\n{hours}"
+
+
+LAST_PROFESSIONAL = "É preciso ter ao menos um profissional ativo."
+
+
+def professional_not_found(token: str) -> str:
+    return f"Não encontrei o profissional {token}. Envie *profissionais* para ver a equipe."
+
+
+ALL_SERVICES = "todos"
+HOUSE_HOURS = "o da casa"
+CLOSED = "fechado"
+WEEKDAY_SHORT = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
+
+
+def of_professional(name: str) -> str:
+    return f" ({name})"
+
+
+def time_range(start: str, end: str) -> str:
+    return f" das {start} às {end}"
+
+
+def client_line(name: str, phone: str, since: str) -> str:
+    return f"{name} - {phone} (desde {since})"
+
+
+def client_found_line(name: str, phone: str) -> str:
+    return f"{name} - {phone}"
+
+
+ADMIN_ERROR = "Esse comando deu erro aqui 😕 Nada foi alterado. Tente de novo ou envie *ajuda*."
+
+CANCELLED_BY_CUSTOMER = "pelo cliente"
 
 
 def admin_blocked(what: str, kept: list[str]) -> str:

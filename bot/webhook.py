@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import uuid
 
 import peewee
 from flask import Blueprint, Response, current_app, request
@@ -14,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import engine, texts
+from bot.turn import Inbound
 from storage import clock, phones
 from storage.db import is_unavailable
 from storage.models import OutboundMessage, OutboxStatus
@@ -117,11 +119,16 @@ def inbound():
         media = int(request.form.get("NumMedia", "0") or 0)
     except ValueError:
         media = 0
-    message = engine.Inbound(phone=phone, text=inbound_text(), sid=request.form.get("MessageSid") or None,
-                             profile_name=request.form.get("ProfileName") or None, has_media=media > 0)
+    # Every message is recorded (it is the phone's activity too), even one without a MessageSid.
+    sid = request.form.get("MessageSid") or f"local-{uuid.uuid4().hex}"
+    message = Inbound(phone=phone, text=inbound_text(), sid=sid, profile_name=request.form.get("ProfileName") or None,
+                      has_media=media > 0)
     settings = current_app.config["SETTINGS"]
     try:
         reply = engine.handle(message, settings)
+    except engine.SidReused:
+        logger.warning("a MessageSid already answered for another number; nothing done")
+        return twiml("")
     except peewee.PeeweeException as exc:
         if is_unavailable(exc):
             logger.warning("database unavailable while answering a message: %s", type(exc).__name__)

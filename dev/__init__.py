@@ -10,13 +10,13 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from config import dev_api_token
+from dev import chat, web
+from scheduler.worker import start_in_background
 
 logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    from dev import chat, web
-
     app.cli.add_command(serve_command)
     app.cli.add_command(chat.chat_command)
     if app.config["SETTINGS"].development:
@@ -39,7 +39,5 @@ def serve_command(host: str, port: int) -> None:
     click.echo(f"API token:        {settings.api_token}   (curl -H 'Authorization: Bearer {settings.api_token}' {base}/users)")
     click.echo(f"Simulator:        {base}/dev/chat")
     click.echo("Terminal chat:    .venv/bin/flask --app app chat --phone +5511988887777   (add --admin for the owner)")
-    from scheduler import start_in_process
-
-    start_in_process(app)
+    start_in_background(app)
     run_simple(host, port, app, threaded=True, use_reloader=False)

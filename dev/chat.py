@@ -13,8 +13,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot.sender import MemorySender
 from dev import simulator
+from scheduler.sender import MemorySender
+from scheduler.worker import build_dispatcher, run_pass
 from storage import phones
 
 _TIME = re.compile(r"^/time\s+\+?(\d+)\s*([mhd])$", re.IGNORECASE)
@@ -27,8 +28,6 @@ class Session:
     """One terminal conversation: sends lines, and prints what comes back or goes out."""
 
     def __init__(self, app, phone: str, profile_name: str | None = None, echo=click.echo):
-        from scheduler.worker import build_dispatcher
-
         self.app = app
         self.phone = phone
         self.profile_name = profile_name
@@ -68,8 +67,6 @@ class Session:
         return True
 
     def _pass(self) -> None:
-        from scheduler.worker import run_pass
-
         run_pass(self.app, self.dispatcher)
         self._show_outbound()
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
+from scheduler.worker import run_pass
 from storage import clock
 from storage.db import connection
 from storage.demo import DEMO_ADMIN_PHONE
@@ -81,8 +82,6 @@ def delivered(app: Flask, phone: str, after: int = 0) -> list[Delivered]:
 
 def advance(app: Flask, dispatcher, delta: dt.timedelta) -> str:
     """Moves this process's clock forward and runs a scheduler pass; returns the new local time."""
-    from scheduler.worker import run_pass
-
     clock.advance(delta)
     run_pass(app, dispatcher)
     return now_label(app)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request, send_from_directory
 
 from config import ConfigError, parse_duration
 from dev import simulator
+from scheduler.worker import build_dispatcher, run_pass
 from storage import phones
 
 logger = logging.getLogger(__name__)
@@ -18,8 +19,6 @@ bp = Blueprint("dev", __name__, url_prefix="/dev")
 
 
 def _dispatcher():
-    from scheduler.worker import build_dispatcher
-
     app = current_app._get_current_object()
     return app.extensions.setdefault("dev_dispatcher", build_dispatcher(app))
 
@@ -85,7 +84,5 @@ def chat_clock():
 @bp.post("/chat/pass")
 def chat_pass():
     """Runs one scheduler pass now, so queued messages show up without waiting."""
-    from scheduler.worker import run_pass
-
     summary = run_pass(current_app._get_current_object(), _dispatcher())
     return jsonify({"pass": summary.line() if summary else None})

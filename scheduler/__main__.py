@@ -1,4 +1,5 @@
 """`python -m scheduler`: the reminder and outbox worker."""
+from app import create_app
 from scheduler.worker import main
 
-main()
+main(create_app)

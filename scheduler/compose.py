@@ -6,11 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot import texts
+from bot.admin.agenda import render as render_agenda
 from bot.display import day_label, time_label
-from bot.sender import Outgoing
 from config import Settings
 from scheduler.reminders import grace_for, nearer_leads
-from storage.models import Appointment, AppointmentStatus, OutboundMessage, OutboxKind, OutboxStatus, User
+from scheduler.sender import Outgoing
+from storage.availability import Rules
+from storage.models import Appointment, AppointmentStatus, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
+
+SUMMARY_LIMIT = 25  # appointments listed per professional; the rest is one "and N more" line
 
 
 @dataclass(frozen=True)
@@ -27,17 +31,18 @@ def _one_line(text: str) -> str:
 
 
 def compose(row: OutboundMessage, appointment: Appointment | None, recipient: User | None,
-            professional_name: str | None, settings: Settings, now: dt.datetime,
-            summary_text=None) -> Outgoing | Skip:
+            professional_name: str | None, settings: Settings, now: dt.datetime) -> Outgoing | Skip:
     """The message for one outbox row, as free text or as the configured template."""
     tz, business = settings.timezone, settings.business_name
     params = row.params or {}
-    name = recipient.name if recipient else "cliente"
+    name = recipient.name if recipient else texts.CUSTOMER
     opted_out = recipient is not None and recipient.opted_out_at is not None
 
-    if row.kind == OutboxKind.SUMMARY:
-        text = summary_text(row) if summary_text else params.get("text", "")
-        return Outgoing(row.phone, body=text[:texts.MAX_MESSAGE])
+    if row.kind == OutboxKind.SUMMARY:  # the day's agenda as it is now, not as it was at creation
+        day = dt.date.fromisoformat(params["day"])
+        agenda = render_agenda(Rules.from_settings(settings), [day], list(Professional.active_ones()),
+                               limit=SUMMARY_LIMIT)
+        return Outgoing(row.phone, body=texts.daily_summary(agenda)[:texts.MAX_MESSAGE])
     if opted_out:
         return Skip(OutboxStatus.SKIPPED, "opted out")
 

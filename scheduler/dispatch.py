@@ -9,7 +9,6 @@ to send a message twice is a crash between Twilio accepting it and that single U
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import queue
 import random
@@ -22,22 +21,13 @@ from dataclasses import dataclass
 
 import peewee
 
-from bot.sender import Outgoing, Sender, SendError
 from config import Settings
-from scheduler import reminders
+from scheduler import reminders, summaries
 from scheduler.compose import Skip, compose
+from scheduler.sender import Outgoing, Sender, SendError
 from storage import clock
-from storage.db import (
-    database,
-    execute_batch,
-    is_mysql,
-    is_retryable,
-    is_unavailable,
-    reset_connection,
-    run_in_transaction,
-    upsert,
-)
-from storage.models import Appointment, Conversation, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
+from storage.db import is_mysql, is_retryable, is_unavailable, reset_connection, run_in_transaction
+from storage.models import Appointment, OutboundMessage, OutboxStatus, Professional, User
 
 logger = logging.getLogger(__name__)
 
@@ -107,53 +97,13 @@ def durably(write: Callable[[], None], patience: float = RECORD_PATIENCE) -> Non
             delay = min(delay * 2, 5.0)
 
 
-def _naive(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _bulk_sent(sent: list[tuple[OutboundMessage, Outgoing, str]], now: dt.datetime) -> list[tuple[str, list]]:
-    """MySQL statements recording many sends at once: one UPDATE for the rows, one multi-row
-    upsert for the reminder context of the conversations."""
-    stamp = _naive(now)
-    cases: dict[str, list] = {"twilio_sid": [], "body": [], "content_sid": [], "content_variables": []}
-    keys: list = []
-    for row, message, sid in sent:
-        variables = json.dumps(message.content_variables, ensure_ascii=False) if message.content_variables else None
-        for column, value in (("twilio_sid", sid), ("body", message.body), ("content_sid", message.content_sid),
-                              ("content_variables", variables)):
-            cases[column] += [row.id, value]
-        keys += [row.id, row.claim_token]
-    whens = " ".join(["WHEN %s THEN %s"] * len(sent))
-    assignments = ", ".join(f"{column} = CASE id {whens} END" for column in cases)
-    rows = ", ".join(["(%s, %s)"] * len(sent))
-    update = (f"UPDATE outbound_messages SET status = 'sent', sent_at = %s, updated_at = %s, claimed_until = NULL,"
-              f" error_code = NULL, {assignments} WHERE (id, claim_token) IN ({rows})",
-              [stamp, stamp, *[v for column in cases for v in cases[column]], *keys])
-    statements = [update]
-    reminded = [(row.phone, row.appointment_id) for row, _, _ in sent
-                if row.kind == OutboxKind.REMINDER and row.appointment_id]
-    if reminded:
-        # The next message from these phones may answer their reminder (1 confirm, 2 cancel, 3 move).
-        values = ", ".join(["(%s, 'start', 0, %s, %s, %s)"] * len(reminded))
-        statements.append((
-            "INSERT INTO conversations (phone, state, version, updated_at, reminder_appointment_id, reminder_sent_at)"
-            f" VALUES {values} ON DUPLICATE KEY UPDATE reminder_appointment_id = VALUES(reminder_appointment_id),"
-            " reminder_sent_at = VALUES(reminder_sent_at)",
-            [v for phone, appointment_id in reminded for v in (phone, stamp, appointment_id, stamp)]))
-    return statements
-
-
 class Dispatcher:
     """Runs passes: create due reminders (and other scheduled rows), then drain the outbox."""
 
-    def __init__(self, settings: Settings, sender: Sender, *, batch: int = BATCH,
-                 creators: tuple[Callable[[dt.datetime], int], ...] = (),
-                 summary_text: Callable[[OutboundMessage], str] | None = None):
+    def __init__(self, settings: Settings, sender: Sender, *, batch: int = BATCH):
         self.settings = settings
         self.sender = sender
         self.batch = batch
-        self.creators = creators
-        self.summary_text = summary_text
         self.limiter = RateLimiter(settings.outbox_rate)
         self.stopping = threading.Event()
         self.executor = ThreadPoolExecutor(settings.outbox_threads, thread_name_prefix="outbox-send")
@@ -174,11 +124,9 @@ class Dispatcher:
         started = time.monotonic()
         summary = PassSummary()
         now = clock.now()
-        created = reminders.create_due(now, self.settings.reminder_leads, self.settings.reminder_grace)
-        summary.created += created.pending
+        created = reminders.create_due(now, self.settings.reminder_leads)
+        summary.created += created.pending + summaries.create_due(now, self.settings)
         summary.skipped += created.skipped
-        for create in self.creators:
-            summary.created += create(now)
         while not self.stopping.is_set():
             rows = self.claim(self.batch)
             if not rows:
@@ -192,33 +140,28 @@ class Dispatcher:
     # --- claiming -----------------------------------------------------------------------------
 
     def claim(self, limit: int) -> list[OutboundMessage]:
-        """Atomically takes up to `limit` due rows (and rows whose claim expired) for this worker."""
+        """Atomically takes up to `limit` due rows (and rows whose claim expired) for this worker:
+        conditional UPDATEs, so two workers never take the same row."""
         token = uuid.uuid4().hex
         now = clock.now()
-        until = now + self.settings.outbox_claim_timeout
-        p = database.param
-        sets = (f"SET status = 'sending', claim_token = {p}, claimed_until = {p}, "
-                f"attempts = attempts + 1, updated_at = {p}")
-        due = [(f"status = 'pending' AND next_attempt_at <= {p}", "next_attempt_at, id"),
-               (f"status = 'sending' AND claimed_until < {p}", "id")]
+        m = OutboundMessage
+        due = ((m.status == OutboxStatus.PENDING) & (m.next_attempt_at <= now), (m.next_attempt_at, m.id))
+        expired = ((m.status == OutboxStatus.SENDING) & (m.claimed_until < now), (m.id,))
         claimed = 0
-        for where, order in due:
+        for condition, order in (due, expired):
             if claimed >= limit:
                 break
-            args = (token, _naive(until), _naive(now), _naive(now), limit - claimed)
-            if is_mysql():
-                sql = f"UPDATE outbound_messages {sets} WHERE {where} ORDER BY {order} LIMIT {p}"
-            else:
-                sql = (f"UPDATE outbound_messages {sets} WHERE id IN (SELECT id FROM outbound_messages "
-                       f"WHERE {where} ORDER BY {order} LIMIT {p})")
-            claimed += self._execute_retrying(sql, args)
+            claim = m.update(status=OutboxStatus.SENDING, claim_token=token,
+                             claimed_until=now + self.settings.outbox_claim_timeout, attempts=m.attempts + 1,
+                             updated_at=now)
+            if is_mysql():  # UPDATE ... ORDER BY ... LIMIT
+                claim = claim.where(condition).order_by(*order).limit(limit - claimed)
+            else:  # SQLite has no UPDATE ... LIMIT unless compiled for it: the ids come from a subquery
+                claim = claim.where(m.id.in_(m.select(m.id).where(condition).order_by(*order).limit(limit - claimed)))
+            claimed += run_in_transaction(claim.execute)
         if not claimed:
             return []
-        return list(OutboundMessage.select().where(OutboundMessage.claim_token == token).order_by(OutboundMessage.id))
-
-    @staticmethod
-    def _execute_retrying(sql: str, args: tuple) -> int:
-        return run_in_transaction(lambda: database.execute_sql(sql, args).rowcount)
+        return list(m.select().where(m.claim_token == token).order_by(m.id))
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -227,9 +170,8 @@ class Dispatcher:
         appointments = {a.id: a for a in Appointment.select().where(Appointment.id.in_(appointment_ids or [0]))}
         phones = {r.phone for r in rows}
         users = {u.phone: u for u in User.select().where(User.phone.in_(phones))}
-        several = Professional.select().where(Professional.active == True).count() > 1  # noqa: E712
         names = {}
-        if several and appointments:
+        if appointments and Professional.several():
             professional_ids = {a.professional_id for a in appointments.values()}
             names = {p.id: p.name for p in Professional.select().where(Professional.id.in_(professional_ids))}
         return appointments, users, names
@@ -251,7 +193,7 @@ class Dispatcher:
             try:
                 decision = compose(row, appointment, users.get(row.phone),
                                    names.get(appointment.professional_id) if appointment else None,
-                                   self.settings, now, self.summary_text)
+                                   self.settings, now)
             except Exception:  # one bad row must not stop the others
                 logger.error("could not compose outbox message %s", row.id, exc_info=True)
                 self._retry_or_fail(row, None, summary)
@@ -319,33 +261,22 @@ class Dispatcher:
                 return
 
     def _record_all(self, batch) -> None:
-        """The outcomes of finished sends, written together in one transaction; on MySQL in one
-        round trip too. The sender threads only talk HTTP: with a database round trip per
-        result, the threads and this loop would queue on the GIL at every reply."""
+        """The outcomes of finished sends, written together in one transaction. The sender
+        threads only talk HTTP: with a database round trip per result, the threads and this loop
+        would queue on the GIL at every reply."""
         now = clock.now()
         queries: list[peewee.Query] = []
-        sent = [(row, message, future.result()) for row, message, future in batch if future.exception() is None]
-        if is_mysql() and sent:
-            statements = _bulk_sent(sent, now)
-        else:
-            statements = []
-            for row, message, sid in sent:
-                queries += self._sent_queries(row, message, sid, now)
-        for row, _, future in batch:
+        for row, message, future in batch:
             error = future.exception()
+            code = error.code if isinstance(error, SendError) else None
             if error is None:
-                continue
-            elif isinstance(error, SendError) and not error.retryable:
-                queries.append(self._status_query(row, OutboxStatus.FAILED, error.code))
-            elif row.attempts >= self.settings.outbox_max_attempts:
-                queries.append(self._status_query(row, OutboxStatus.FAILED,
-                                                  error.code if isinstance(error, SendError) else None))
+                queries.append(self._sent_query(row, message, future.result(), now))
+            elif (isinstance(error, SendError) and not error.retryable) \
+                    or row.attempts >= self.settings.outbox_max_attempts:
+                queries.append(self._status_query(row, OutboxStatus.FAILED, code))
             else:
-                queries.append(self._retry_query(row, error.code if isinstance(error, SendError) else None, now))
-        if is_mysql():
-            execute_batch(statements + [query.sql() for query in queries])
-        else:
-            run_in_transaction(lambda: [query.execute() for query in queries])
+                queries.append(self._retry_query(row, code, now))
+        run_in_transaction(lambda: [query.execute() for query in queries])
 
     def _account(self, future: Future, summary: PassSummary) -> None:
         error = future.exception()
@@ -360,20 +291,12 @@ class Dispatcher:
             summary.retried += 1
 
     @staticmethod
-    def _sent_queries(row: OutboundMessage, message: Outgoing, sid: str, now: dt.datetime) -> list[peewee.Query]:
-        queries = [OutboundMessage
-                   .update(status=OutboxStatus.SENT, twilio_sid=sid, sent_at=now, updated_at=now, claimed_until=None,
-                           error_code=None, body=message.body, content_sid=message.content_sid,
-                           content_variables=message.content_variables)
-                   .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))]
-        if row.kind == OutboxKind.REMINDER and row.appointment_id:
-            # The next message from this phone may answer the reminder (1 confirm, 2 cancel, 3 move).
-            queries.append(upsert(Conversation.insert(phone=row.phone, state="start", version=0, updated_at=now,
-                                                      reminder_appointment_id=row.appointment_id,
-                                                      reminder_sent_at=now),
-                                  [Conversation.phone], {Conversation.reminder_appointment_id: row.appointment_id,
-                                                         Conversation.reminder_sent_at: now}))
-        return queries
+    def _sent_query(row: OutboundMessage, message: Outgoing, sid: str, now: dt.datetime) -> peewee.Query:
+        return (OutboundMessage
+                .update(status=OutboxStatus.SENT, twilio_sid=sid, sent_at=now, updated_at=now, claimed_until=None,
+                        error_code=None, body=message.body, content_sid=message.content_sid,
+                        content_variables=message.content_variables)
+                .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token)))
 
     @staticmethod
     def _retry_query(row: OutboundMessage, code: int | None, now: dt.datetime) -> peewee.Query:

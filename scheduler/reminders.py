@@ -16,14 +16,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from storage.db import database, is_mysql, run_in_transaction
+import peewee
+
+from storage.db import is_mysql, run_in_transaction
+from storage.models import Appointment, AppointmentStatus, OutboundMessage, OutboxKind, OutboxStatus, User
 
 GRACE = dt.timedelta(minutes=30)
 
 
-def grace_for(lead: dt.timedelta, grace: dt.timedelta = GRACE) -> dt.timedelta:
-    """How close to the appointment a late reminder may still go out."""
-    return min(grace, lead / 2)
+def grace_for(lead: dt.timedelta) -> dt.timedelta:
+    """How close to the appointment a late reminder may still go out: GRACE, or half the lead
+    when that is shorter. The one owner of this rule: creation and sending both ask it."""
+    return min(GRACE, lead / 2)
 
 
 def nearer_leads(lead: dt.timedelta, leads) -> list[dt.timedelta]:
@@ -36,58 +40,52 @@ class Created:
     skipped: int = 0
 
 
-_PENDING = "u.opted_out_at IS NULL AND a.date > {p} AND a.date > {p}"
-
-
-def _sql(lead_minutes: int, pending: bool) -> str:
-    """The INSERT ... SELECT for one lead and one status, in the current database's dialect."""
+def _minus_minutes(moment: peewee.Field, minutes: int) -> peewee.Node:
+    """`moment` minus some minutes, in the database's own date arithmetic."""
     if is_mysql():
-        insert, p = "INSERT IGNORE INTO", "%s"
-        minus_lead = f"a.`date` - INTERVAL {lead_minutes} MINUTE"
-
-        def concat(*parts: str) -> str:
-            return f"CONCAT({', '.join(parts)})"
-    else:
-        insert, p = "INSERT OR IGNORE INTO", "?"
-        minus_lead = f"datetime(a.date, '-{lead_minutes} minutes')"
-
-        def concat(*parts: str) -> str:
-            return "(" + " || ".join(parts) + ")"
-
-    params_json = concat("'{\"lead\":'", str(lead_minutes), "',\"revision\":'", "a.revision", "'}'")
-    dedupe = concat("'reminder:'", "a.id", "':'", "a.revision", "':'", str(lead_minutes))
-    status = "pending" if pending else "skipped"
-    condition = _PENDING.format(p=p) if pending else f"NOT ({_PENDING.format(p=p)})"
-    return f"""
-        {insert} outbound_messages
-            (phone, kind, appointment_id, params, status, dedupe_key, attempts,
-             next_attempt_at, created_at, updated_at)
-        SELECT u.phone, 'reminder', a.id, {params_json}, '{status}', {dedupe}, 0, {minus_lead}, {p}, {p}
-        FROM appointments a JOIN users u ON u.id = a.user_id
-        WHERE a.status = 'booked' AND a.date > {p} AND a.date <= {p}
-          AND a.scheduled_at <= {minus_lead} AND {condition}
-    """
+        return moment - peewee.SQL(f"INTERVAL {int(minutes)} MINUTE")
+    return peewee.fn.datetime(moment, f"-{int(minutes)} minutes")
 
 
-def _naive(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+def _text(*parts) -> peewee.Node:
+    """The parts concatenated as text (|| on SQLite, CONCAT() on MySQL)."""
+    node = peewee.Value(parts[0]) if isinstance(parts[0], str) else parts[0]
+    for part in parts[1:]:
+        node = node.concat(part)
+    return node
 
 
-def create_due(now: dt.datetime, leads: tuple[dt.timedelta, ...], grace: dt.timedelta = GRACE) -> Created:
+def _insert_due(lead_minutes: int, pending: bool, now: dt.datetime, not_before: dt.datetime) -> peewee.Insert:
+    """One INSERT ... SELECT adding the reminders of one lead that fell due, either those still
+    worth sending (pending) or those that are not (skipped); existing ones are left alone."""
+    a, u = Appointment, User
+    due_at = _minus_minutes(a.date, lead_minutes)
+    stamp = OutboundMessage.created_at.db_value(now)
+    worth_sending = u.opted_out_at.is_null() & (a.date > not_before)
+    rows = (a.select(u.phone, peewee.Value(OutboxKind.REMINDER.value), a.id,
+                     _text('{"lead":', peewee.Value(str(lead_minutes)), ',"revision":', a.revision, "}"),
+                     peewee.Value((OutboxStatus.PENDING if pending else OutboxStatus.SKIPPED).value),
+                     _text("reminder:", a.id, ":", a.revision, ":", peewee.Value(str(lead_minutes))),
+                     peewee.Value(0), due_at, peewee.Value(stamp), peewee.Value(stamp))
+            .join(u)
+            .where((a.status == AppointmentStatus.BOOKED) & (a.date > now)
+                   & (a.date <= now + dt.timedelta(minutes=lead_minutes)) & (a.scheduled_at <= due_at)
+                   & (worth_sending if pending else ~worth_sending)))
+    m = OutboundMessage
+    return m.insert_from(rows, [m.phone, m.kind, m.appointment, m.params, m.status, m.dedupe_key, m.attempts,
+                                m.next_attempt_at, m.created_at, m.updated_at]).on_conflict_ignore().as_rowcount()
+
+
+def create_due(now: dt.datetime, leads: tuple[dt.timedelta, ...]) -> Created:
     """Adds the outbox rows of every reminder that has fallen due; returns how many were added."""
     created = Created()
-    stamp = _naive(now)
     for lead in sorted(leads):
         minutes = int(lead.total_seconds() // 60)
         nearer = nearer_leads(lead, leads)
         # Pending only while no nearer lead is due too, and the appointment is not too close.
-        after_nearer = _naive(now + max(nearer) if nearer else now)
-        after_grace = _naive(now + grace_for(lead, grace))
-        window = (stamp, _naive(now + lead))
+        not_before = max(now + max(nearer) if nearer else now, now + grace_for(lead))
         for pending in (True, False):
-            params = (stamp, stamp, *window, after_nearer, after_grace)
-            added = run_in_transaction(lambda sql=_sql(minutes, pending), args=params:
-                                       database.execute_sql(sql, args).rowcount)
+            added = run_in_transaction(lambda query=_insert_due(minutes, pending, now, not_before): query.execute())
             if pending:
                 created.pending += added
             else:

@@ -8,8 +8,11 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 import peewee
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from config import ConfigError
@@ -20,12 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 def build_dispatcher(app: Flask) -> Dispatcher:
-    """A dispatcher with the app's settings and sender, and the scheduled-message creators."""
-    from bot import admin
-
-    return Dispatcher(app.config["SETTINGS"], app.extensions["sender"],
-                      creators=admin.scheduled_creators(app.config["SETTINGS"]),
-                      summary_text=admin.summary_text_for(app.config["SETTINGS"]))
+    """A dispatcher with the app's settings and sender."""
+    return Dispatcher(app.config["SETTINGS"], app.extensions["sender"])
 
 
 def run_pass(app: Flask, dispatcher: Dispatcher) -> PassSummary | None:
@@ -43,14 +42,26 @@ def run_pass(app: Flask, dispatcher: Dispatcher) -> PassSummary | None:
     return summary
 
 
-def main(argv: list[str] | None = None) -> None:
+def start_in_background(app: Flask) -> BackgroundScheduler:
+    """Runs the pass in this process every SCHEDULER_INTERVAL, on a thread (development only:
+    `make run`; production runs `python -m scheduler`)."""
+    settings = app.config["SETTINGS"]
+    if settings.production:
+        raise RuntimeError("the in-process scheduler is for development; run `python -m scheduler`")
+    scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+    scheduler.add_job(run_pass, "interval", args=(app, build_dispatcher(app)), id="outbox",
+                      seconds=settings.scheduler_interval.total_seconds(), coalesce=True, max_instances=1)
+    scheduler.start()
+    return scheduler
+
+
+def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scheduler", description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one pass and exit")
     args = parser.parse_args(argv)
-    from app import create_app
-
     try:
         app = create_app()
+        app.config["SETTINGS"].require_secrets()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -59,8 +70,6 @@ def main(argv: list[str] | None = None) -> None:
         summary = run_pass(app, dispatcher)
         dispatcher.close()
         raise SystemExit(0 if summary is not None else 1)
-
-    from apscheduler.schedulers.blocking import BlockingScheduler
 
     interval = app.config["SETTINGS"].scheduler_interval
     scheduler = BlockingScheduler(timezone="UTC")

@@ -6,7 +6,9 @@ import logging
 import click
 from flask import Flask
 
-from storage.db import database, make_database
+from storage.db import connection, database, make_database
+from storage.demo import seed_demo
+from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -15,10 +17,8 @@ def init_app(app: Flask) -> None:
     """Points the database at DATABASE_URL, opens a connection per request, adds the CLI."""
     settings = app.config["SETTINGS"]
     _release_previous()
-    # The worker's sender threads each record their result on a connection of their own.
-    pool_size = max(settings.db_pool_size, settings.outbox_threads + 2)
     database.initialize(make_database(
-        settings.database_url, pool_size=pool_size, pool_wait=settings.db_pool_wait,
+        settings.database_url, pool_size=settings.db_pool_size, pool_wait=settings.db_pool_wait,
         stale_timeout=settings.db_stale_timeout, timeout=settings.db_timeout))
 
     # peewee connects on the first query of a request (autoconnect), so pages that need no
@@ -52,8 +52,6 @@ def db_group():
 @db_group.command("upgrade")
 def upgrade_command():
     """Apply pending schema migrations (safe to repeat, safe from two processes at once)."""
-    from storage.migrate import upgrade
-
     params = getattr(database.obj, "connect_params", {})
     if "read_timeout" in params:  # building an index on a big table takes longer than a request
         params["read_timeout"] = params["write_timeout"] = 3600
@@ -64,9 +62,6 @@ def upgrade_command():
 @click.command("seed-demo")
 def seed_demo_command():
     """Load the demo business (services, hours, one admin) into an empty database."""
-    from storage.db import connection
-    from storage.demo import seed_demo
-
     with connection():
         loaded = seed_demo()
     click.echo("demo business loaded" if loaded else "database already has data; nothing loaded")

@@ -12,28 +12,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from storage.db import database, fetch_all, naive_utc
-from storage.models import BusinessHours
+from storage.models import MAX_DURATION, Appointment, Block, BusinessHours
 
 UTC = dt.UTC
-MAX_DURATION = dt.timedelta(hours=8)
 
 Interval = tuple[dt.datetime, dt.datetime]
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The booking rules that depend on configuration."""
+    """The business's booking settings. Which of them bind a caller is `booking.Policy`'s say."""
 
     tz: ZoneInfo
     slot_step: dt.timedelta = dt.timedelta(minutes=30)
-    min_notice: dt.timedelta = dt.timedelta(hours=2)
-    horizon: dt.timedelta = dt.timedelta(days=30)
+    min_notice: dt.timedelta = dt.timedelta(hours=2)  # how far ahead a booking must be
+    horizon: dt.timedelta = dt.timedelta(days=30)  # how far ahead a booking may be
+    change_notice: dt.timedelta = dt.timedelta(hours=2)  # until when a customer may cancel or move
 
     @classmethod
     def from_settings(cls, settings) -> Rules:
-        return cls(tz=settings.timezone, slot_step=settings.slot_step,
-                   min_notice=settings.min_notice, horizon=settings.booking_horizon)
+        return cls(tz=settings.timezone, slot_step=settings.slot_step, min_notice=settings.min_notice,
+                   horizon=settings.booking_horizon, change_notice=settings.cancel_min_notice)
 
     def local_day_bounds(self, day: dt.date) -> Interval:
         """The UTC moments where a local calendar day starts and ends."""
@@ -45,22 +44,17 @@ class Rules:
         return (now + self.horizon).astimezone(self.tz).date()
 
 
-def _utc(value) -> dt.datetime:
-    """A raw column value (naive UTC datetime, or text on SQLite) as an aware UTC datetime."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def weekly_hours(professional_ids: Iterable[int]) -> dict[int | None, dict[int, list[tuple[int, int]]]]:
     """Opening intervals per weekday, for each professional with hours of their own and for the
     business (key None), which applies to everyone without their own."""
-    ids = list(professional_ids)
-    query = BusinessHours.select().where(
-        BusinessHours.professional.is_null() | BusinessHours.professional.in_(ids or [0]))
+    ids = list(professional_ids) or [0]
+    rows = (BusinessHours.select(BusinessHours.professional, BusinessHours.weekday,
+                                 BusinessHours.start_minute, BusinessHours.end_minute)
+            .where(BusinessHours.professional.is_null() | BusinessHours.professional.in_(ids))
+            .order_by(BusinessHours.start_minute).tuples())
     hours: dict[int | None, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for row in query.order_by(BusinessHours.start_minute):
-        hours[row.professional_id][row.weekday].append((row.start_minute, row.end_minute))
+    for professional_id, weekday, start_minute, end_minute in rows:
+        hours[professional_id][weekday].append((start_minute, end_minute))
     return hours
 
 
@@ -97,31 +91,18 @@ class Calendar:
         _, end = rules.local_day_bounds(last_day)
         self.window = (start, end)
         ids = self.professional_ids or [0]
-        p = database.param
-        marks = ", ".join([p] * len(ids))
-        queries = [
-            (f"SELECT professional_id, weekday, start_minute, end_minute FROM business_hours"
-             f" WHERE professional_id IS NULL OR professional_id IN ({marks}) ORDER BY start_minute", tuple(ids)),
-            (f"SELECT professional_id, starts_at, ends_at FROM blocks WHERE starts_at < {p} AND ends_at > {p}"
-             f" AND (professional_id IS NULL OR professional_id IN ({marks}))",
-             (naive_utc(end), naive_utc(start), *ids)),
-            (f"SELECT professional_id, date, end_at FROM appointments WHERE professional_id IN ({marks})"
-             f" AND status <> 'cancelled' AND date < {p} AND date > {p} AND end_at > {p}"
-             + (f" AND id <> {p}" if exclude_appointment is not None else ""),
-             (*ids, naive_utc(end), naive_utc(start - MAX_DURATION), naive_utc(start))
-             + ((exclude_appointment,) if exclude_appointment is not None else ())),
-        ]
-        # One round trip for the three (on MySQL): this runs on every step that shows times.
-        hours_rows, block_rows, appointment_rows = fetch_all(queries)
-        self._hours: dict[int | None, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-        for professional_id, weekday, start_minute, end_minute in hours_rows:
-            self._hours[professional_id][weekday].append((start_minute, end_minute))
+        self._hours = weekly_hours(ids)
+        block_rows = (Block.select(Block.professional, Block.starts_at, Block.ends_at)
+                      .where((Block.starts_at < end) & (Block.ends_at > start)
+                             & (Block.professional.is_null() | Block.professional.in_(ids))).tuples())
+        appointment_rows = (Appointment.occupying(ids, start, end, exclude=exclude_appointment)
+                            .select(Appointment.professional, Appointment.date, Appointment.end).tuples())
         self._blocks: dict[int | None, list[Interval]] = defaultdict(list)
         for professional_id, begins, ends in block_rows:
-            self._blocks[professional_id].append((_utc(begins), _utc(ends)))
+            self._blocks[professional_id].append((begins, ends))
         self._busy: dict[int, list[Interval]] = defaultdict(list)
         for professional_id, begins, ends in appointment_rows:
-            self._busy[professional_id].append((_utc(begins), _utc(ends)))
+            self._busy[professional_id].append((begins, ends))
         # Sorted by start, so a day's bookings are found by bisection, not by scanning the window.
         self._starts = {pid: [b for b, _ in sorted(busy)] for pid, busy in self._busy.items()}
         for busy in self._busy.values():
@@ -184,14 +165,3 @@ class Calendar:
         day = start.astimezone(self.rules.tz).date()
         return any(o_start <= start and end <= o_end
                    for o_start, o_end in self.open_intervals(professional_id, day))
-
-    def open_days(self, professional_id: int, duration: dt.timedelta, now: dt.datetime,
-                  limit: int = 6) -> list[dt.date]:
-        """The next local days in the window with at least one free start."""
-        days = []
-        day = max(self.first_day, now.astimezone(self.rules.tz).date())
-        while day <= self.last_day and len(days) < limit:
-            if self.free_starts(professional_id, day, duration, now):
-                days.append(day)
-            day += dt.timedelta(days=1)
-        return days

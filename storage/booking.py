@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import peewee
 
 from storage import outbox
-from storage.availability import MAX_DURATION, Calendar, Rules
-from storage.db import is_mysql, run_in_transaction, utc
-from storage.models import Appointment, AppointmentStatus, OutboxKind, Professional, Service, User
+from storage.availability import Calendar, Rules
+from storage.db import locking, run_in_transaction, utc
+from storage.models import MAX_DURATION, Appointment, AppointmentStatus, OutboxKind, Professional, Service, User
 
 logger = logging.getLogger(__name__)
 
@@ -48,53 +48,49 @@ class OutsideHours(BookingError):
 class SlotTaken(BookingError):
     """Overlaps another booked appointment of the same professional."""
 
-    def __init__(self, conflict_id: int):
-        super().__init__(f"overlaps appointment {conflict_id}")
-        self.conflict_id = conflict_id
-
 
 class NotBooked(BookingError):
     """The appointment is no longer booked (cancelled, done or no-show)."""
 
 
+class TooFar(BookingError):
+    """Beyond the booking horizon."""
+
+
+class TooLateToChange(BookingError):
+    """Inside the notice before the start, when customers may no longer cancel or move it."""
+
+
 @dataclass(frozen=True)
 class Policy:
-    """Which rules apply to a write. The bot enforces all; admins may skip notice; the API
-    only refuses the past and overlaps (owner integrations may book extra hours)."""
+    """Which of the business's rules (`Rules`) bind a caller. Customers are bound by all of
+    them; the owner's commands skip the minimum notice (a walk-in books for now) and may change
+    any appointment; the API refuses only the past and overlaps (the owner's integrations may
+    book extra hours)."""
 
-    enforce_hours: bool = True
-    enforce_notice: bool = True
+    hours: bool = True  # inside opening hours, outside blocks
+    notice: bool = True  # at least MIN_NOTICE ahead
+    horizon: bool = True  # at most BOOKING_HORIZON ahead
+    change_notice: bool = True  # cancelled or moved only until CANCEL_MIN_NOTICE before it starts
 
 
-BOT = Policy()
-ADMIN = Policy(enforce_hours=True, enforce_notice=False)
-API = Policy(enforce_hours=False, enforce_notice=False)
+CUSTOMER = Policy()
+ADMIN = Policy(notice=False, change_notice=False)
+API = Policy(hours=False, notice=False, horizon=False, change_notice=False)
 
 
 def _lock_professional(professional_id: int) -> Professional:
-    query = Professional.select().where(Professional.id == professional_id)
-    if is_mysql():
-        query = query.for_update()
-    professional = query.first()
+    professional = locking(Professional.select().where(Professional.id == professional_id)).first()
     if professional is None:
         raise NotFound("professional")
     return professional
 
 
-def _conflict(professional_id: int, start: dt.datetime, end: dt.datetime,
-              exclude: int | None = None) -> int | None:
-    """The id of a booked appointment of the professional overlapping [start, end), if any."""
-    query = (Appointment.select(Appointment.id)
-             .where((Appointment.professional == professional_id)
-                    & (Appointment.status != AppointmentStatus.CANCELLED)
-                    & (Appointment.date < end)
-                    & (Appointment.date > start - MAX_DURATION)  # bounds the index range scan
-                    & (Appointment.end > start))
-             .limit(1))
-    if exclude is not None:
-        query = query.where(Appointment.id != exclude)
-    row = query.tuples().first()
-    return row[0] if row else None
+def check_change(appointment: Appointment, *, rules: Rules, now: dt.datetime, policy: Policy) -> None:
+    """Raises TooLateToChange when the policy no longer lets this appointment be cancelled or
+    moved; the flows ask before they offer, `cancel` and `reschedule` enforce it."""
+    if policy.change_notice and appointment.date - now < rules.change_notice:
+        raise TooLateToChange()
 
 
 def _check_rules(professional_id: int, start: dt.datetime, end: dt.datetime, *, rules: Rules,
@@ -102,27 +98,22 @@ def _check_rules(professional_id: int, start: dt.datetime, end: dt.datetime, *, 
     """Raises the first rule the time breaks; the overlap check comes last, under the lock."""
     if start <= now:
         raise InThePast()
-    if policy.enforce_notice and start < now + rules.min_notice:
+    if policy.notice and start < now + rules.min_notice:
         raise TooSoon()
-    if policy.enforce_hours:
-        day = start.astimezone(rules.tz).date()
-        if policy.enforce_notice and day > rules.last_day(now):
-            raise OutsideHours()
-        # Read after the professional's row lock: its bookings are all the committed ones.
-        calendar = Calendar(rules, [professional_id], day, day, exclude_appointment=exclude)
-        if not calendar.fits(professional_id, start, end):
-            raise OutsideHours()
-        if calendar.busy(professional_id, (start, end)):
-            raise SlotTaken(0)
-        return
-    conflict = _conflict(professional_id, start, end, exclude=exclude)
-    if conflict is not None:
-        raise SlotTaken(conflict)
+    day = start.astimezone(rules.tz).date()
+    if policy.horizon and day > rules.last_day(now):
+        raise TooFar()
+    # Read after the professional's row lock: its bookings are all the committed ones.
+    calendar = Calendar(rules, [professional_id], day, day, exclude_appointment=exclude)
+    if policy.hours and not calendar.fits(professional_id, start, end):
+        raise OutsideHours()
+    if calendar.busy(professional_id, (start, end)):
+        raise SlotTaken()
 
 
 def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, now: dt.datetime,
          professional_id: int | None = None, professional_ids: list[int] | None = None,
-         duration: int | None = None, policy: Policy = BOT, source: str = "whatsapp") -> Appointment:
+         duration: int | None = None, policy: Policy = CUSTOMER, source: str = "whatsapp") -> Appointment:
     """Books `service` for the user at `start` (aware), or raises a BookingError.
 
     With `professional_id`, only that professional. Otherwise any of `professional_ids` (or of
@@ -137,19 +128,16 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
     end = start + dt.timedelta(minutes=minutes)
 
     def work() -> Appointment:
-        query = Professional.select(Professional.id).order_by(Professional.id)
         if professional_id is not None:
-            query = query.where(Professional.id == professional_id)
+            query = Professional.select(Professional.id).where(Professional.id == professional_id)
         else:
-            query = query.where(Professional.active == True)  # noqa: E712
+            query = Professional.active_ones().select(Professional.id)
             if professional_ids is not None:
                 query = query.where(Professional.id.in_(professional_ids or [0]))
-        if is_mysql():
-            query = query.for_update()
-        locked = [row[0] for row in query.tuples()]
+        locked = [row[0] for row in locking(query.order_by(Professional.id)).tuples()]
         if not locked:
             raise NotFound("professional")
-        refusal: BookingError = SlotTaken(0)
+        refusal: BookingError = SlotTaken()
         for pid in _fairest_first(locked, start, rules):
             try:
                 _check_rules(pid, start, end, rules=rules, now=now, policy=policy)
@@ -185,7 +173,7 @@ def _fairest_first(professional_ids: list[int], start: dt.datetime, rules: Rules
 
 
 def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now: dt.datetime,
-               policy: Policy = BOT) -> Appointment:
+               policy: Policy = CUSTOMER) -> Appointment:
     """Moves a booked appointment. One transaction: the old slot is freed only if the new one is
     won. Pending reminders for the old time are cancelled; the scheduler makes new ones."""
     new_start = utc(new_start)
@@ -198,6 +186,7 @@ def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now
         current = Appointment.get_by_id(appointment_id)  # re-read under the lock
         if current.status != AppointmentStatus.BOOKED:
             raise NotBooked()
+        check_change(current, rules=rules, now=now, policy=policy)
         end = new_start + dt.timedelta(minutes=current.duration)
         _check_rules(current.professional_id, new_start, end, rules=rules, now=now,
                      policy=policy, exclude=appointment_id)
@@ -215,12 +204,15 @@ def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now
     return run_in_transaction(work)
 
 
-def cancel(appointment_id: int, *, now: dt.datetime, reason: str | None = None,
-           notify: bool = False) -> Appointment:
+def cancel(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Policy = CUSTOMER,
+           reason: str | None = None, notify: bool = False) -> Appointment:
     """Cancels a booked appointment (never deletes it) and its pending reminders. With `notify`,
     the customer is told through the outbox."""
 
     def work() -> Appointment:
+        current = Appointment.get_or_none(Appointment.id == appointment_id)
+        if current is not None and current.status == AppointmentStatus.BOOKED:
+            check_change(current, rules=rules, now=now, policy=policy)
         updated = (Appointment
                    .update(status=AppointmentStatus.CANCELLED, cancelled_at=now,
                            cancel_reason=(reason or None) and reason[:200], updated_at=now)

@@ -4,13 +4,17 @@ Tables are created only by the migrations in storage/migrations; these classes m
 """
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 
 import peewee
 
 from storage import clock
-from storage.db import UTCDateTimeField, database
+from storage.db import UTCDateTimeField, database, locking
+
+# No appointment is longer: bounds the index range scans that look for overlaps.
+MAX_DURATION = dt.timedelta(hours=8)
 
 
 class AppointmentStatus(str, enum.Enum):
@@ -87,6 +91,10 @@ class User(BaseModel):
     class Meta:
         table_name = "users"
 
+    def upcoming(self, now: dt.datetime) -> peewee.ModelSelect:
+        """This customer's booked appointments that have not started, soonest first."""
+        return Appointment.upcoming(now).where(Appointment.user == self.id)
+
 
 class Service(BaseModel):
     name = peewee.CharField(max_length=60)
@@ -97,6 +105,11 @@ class Service(BaseModel):
     class Meta:
         table_name = "services"
 
+    @classmethod
+    def offered(cls) -> peewee.ModelSelect:
+        """The services customers can book, in the order the owner created them."""
+        return cls.select().where(cls.active == True).order_by(cls.id)  # noqa: E712
+
 
 class Professional(BaseModel):
     name = peewee.CharField(max_length=60)
@@ -105,6 +118,35 @@ class Professional(BaseModel):
 
     class Meta:
         table_name = "professionals"
+
+    @classmethod
+    def active_ones(cls) -> peewee.ModelSelect:
+        """The professionals taking bookings, in id order."""
+        return cls.select().where(cls.active == True).order_by(cls.id)  # noqa: E712
+
+    @classmethod
+    def several(cls) -> bool:
+        """Whether customers choose between professionals; names are shown to them only then."""
+        return cls.active_ones().limit(2).count() > 1
+
+    @classmethod
+    def performing(cls, service_id: int) -> peewee.ModelSelect:
+        """Active professionals who perform the service (those with no list perform everything)."""
+        listed = ProfessionalService.select(ProfessionalService.id).where(ProfessionalService.professional == cls.id)
+        performs = listed.where(ProfessionalService.service == service_id)
+        return cls.active_ones().where(~peewee.fn.EXISTS(listed) | peewee.fn.EXISTS(performs))
+
+    def service_ids(self) -> list[int]:
+        """The services this professional is limited to (empty: all of them)."""
+        return [row.service_id for row in ProfessionalService.select(ProfessionalService.service)
+                .where(ProfessionalService.professional == self.id).order_by(ProfessionalService.position)]
+
+    def limit_to(self, service_ids: list[int]) -> None:
+        """Limits this professional to these services (empty: all of them)."""
+        ProfessionalService.delete().where(ProfessionalService.professional == self.id).execute()
+        if service_ids:
+            ProfessionalService.insert_many([{"professional": self.id, "service": sid, "position": i}
+                                             for i, sid in enumerate(service_ids)]).execute()
 
 
 class Appointment(BaseModel):
@@ -134,6 +176,22 @@ class Appointment(BaseModel):
             (("user", "date"), False),
             (("date",), False),
         )
+
+    @classmethod
+    def upcoming(cls, now: dt.datetime) -> peewee.ModelSelect:
+        """Booked appointments that have not started yet, soonest first."""
+        return (cls.select().where((cls.status == AppointmentStatus.BOOKED) & (cls.date > now))
+                .order_by(cls.date, cls.id))
+
+    @classmethod
+    def occupying(cls, professional_ids: list[int], start: dt.datetime, end: dt.datetime,
+                  exclude: int | None = None) -> peewee.ModelSelect:
+        """Appointments of these professionals that hold time overlapping [start, end): every
+        one not cancelled. The lower bound on `date` keeps the scan inside the index range."""
+        query = cls.select().where(cls.professional.in_(professional_ids or [0])
+                                   & (cls.status != AppointmentStatus.CANCELLED)
+                                   & (cls.date < end) & (cls.date > start - MAX_DURATION) & (cls.end > start))
+        return query.where(cls.id != exclude) if exclude is not None else query
 
 
 class BusinessHours(BaseModel):
@@ -170,14 +228,28 @@ class Conversation(BaseModel):
     state = peewee.CharField(max_length=32, default="start")
     data = JSONTextField(null=True)
     updated_at = UTCDateTimeField(default=clock.now)  # when the state last changed
-    # The latest reminder sent to this phone: the next message may answer it.
-    reminder_appointment_id = peewee.IntegerField(null=True)
-    reminder_sent_at = UTCDateTimeField(null=True)
-    # Bumped by every saved turn; the fast path saves only if it is still what it read.
-    version = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "conversations"
+
+    @classmethod
+    def locked(cls, phone: str, now: dt.datetime) -> Conversation:
+        """The phone's conversation, locked until the transaction ends (created on first
+        contact), so one phone's messages are handled one at a time across processes."""
+        found = locking(cls.select().where(cls.phone == phone)).first()
+        if found is None:
+            # A concurrent first message inserts the same row: IGNORE waits for it, then both
+            # lock the one row.
+            cls.insert(phone=phone, state="start", updated_at=now).on_conflict_ignore().execute()
+            found = locking(cls.select().where(cls.phone == phone)).get()
+        return found
+
+    def move(self, state: str, data: dict | None, now: dt.datetime) -> None:
+        """Saves where the conversation is now, when that changed."""
+        if state == self.state and (data or None) == (self.data or None):
+            return
+        Conversation.update(state=state, data=data or None, updated_at=now).where(
+            Conversation.phone == self.phone).execute()
 
 
 class InboundMessage(BaseModel):
@@ -192,6 +264,17 @@ class InboundMessage(BaseModel):
     class Meta:
         table_name = "inbound_messages"
         indexes = ((("created_at",), False), (("phone", "created_at"), False))
+
+    @classmethod
+    def reply_to(cls, sid: str) -> tuple[str, str | None] | None:
+        """(phone, reply) recorded for this MessageSid, or None when it is new."""
+        return cls.select(cls.phone, cls.reply).where(cls.sid == sid).tuples().first()
+
+    @classmethod
+    def recent(cls, phone: str, count: int) -> list[dt.datetime]:
+        """When the phone's last `count` messages arrived, newest first."""
+        return [row[0] for row in cls.select(cls.created_at).where(cls.phone == phone)
+                .order_by(cls.created_at.desc()).limit(count).tuples()]
 
 
 class OutboundMessage(BaseModel):
@@ -226,6 +309,17 @@ class OutboundMessage(BaseModel):
             (("claim_token",), False),
             (("phone", "created_at"), False),
         )
+
+    DELIVERED = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
+
+    @classmethod
+    def reminded(cls, phone: str, since: dt.datetime) -> list[int]:
+        """The appointments whose reminders went out to the phone after `since`, newest first."""
+        rows = (cls.select(cls.appointment)
+                .where((cls.phone == phone) & (cls.kind == OutboxKind.REMINDER) & (cls.sent_at > since)
+                       & cls.status.in_([s.value for s in cls.DELIVERED]) & cls.appointment.is_null(False))
+                .order_by(cls.sent_at.desc(), cls.id.desc()).tuples())
+        return list(dict.fromkeys(row[0] for row in rows))
 
 
 class ProfessionalService(BaseModel):

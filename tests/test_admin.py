@@ -124,11 +124,11 @@ def test_marcar_registers_a_walk_in_and_confirms_through_the_outbox(owner, shop)
     confirmation = OutboundMessage.get(OutboundMessage.kind == OutboxKind.CONFIRMATION)
     assert (confirmation.phone, confirmation.appointment_id) == ("+5511966665555", appointment.id)
     # A known customer needs no name; the admin may skip the minimum notice, never the rules.
-    assert owner.send("marcar 11966665555 barba hoje 08:30") == texts.admin_slot_refused(texts.REFUSALS["OutsideHours"])
+    assert owner.send("marcar 11966665555 barba hoje 08:30") == texts.admin_slot_refused(texts.REFUSED_CLOSED)
     reply = owner.send("marcar 11966665555 barba hoje 09:00")  # inside the 2h notice: fine for the owner
     assert reply.startswith("✅ Marcado") and "09:00" in reply
-    assert owner.send("marcar 11966665555 barba amanhã 15h") == texts.admin_slot_refused(texts.REFUSALS["SlotTaken"])
-    assert owner.send("marcar 11966665555 barba amanhã 12h") == texts.admin_slot_refused(texts.REFUSALS["OutsideHours"])
+    assert owner.send("marcar 11966665555 barba amanhã 15h") == texts.admin_slot_refused(texts.REFUSED_TAKEN)
+    assert owner.send("marcar 11966665555 barba amanhã 12h") == texts.admin_slot_refused(texts.REFUSED_CLOSED)
 
 
 def test_bloquear_and_desbloquear_a_day_or_a_range(owner, day, whatsapp):
@@ -217,7 +217,7 @@ def test_faltou_and_compareceu(owner, day):
 
 def test_avisar_counts_then_sends_to_exactly_that_days_customers(owner, day, app, fake_twilio):
     carla = book("+5511966665555", "Carla", local(2026, 12, 8, 15, 0))
-    booking.cancel(carla.id, now=clock.now())  # cancelled: not told
+    booking.cancel(carla.id, rules=Rules(tz=SAO_PAULO), policy=booking.ADMIN, now=clock.now())  # cancelled: not told
     User.update(opted_out_at=clock.now()).where(User.phone == "+5511955554444").execute()
     book("+5511955554444", "Dani", local(2026, 12, 8, 16, 0))  # opted out: not told
     book("+5511944443333", "Edu", local(2026, 12, 9, 9, 0))  # another day: not told
@@ -229,7 +229,7 @@ def test_avisar_counts_then_sends_to_exactly_that_days_customers(owner, day, app
     app.config["SETTINGS"].sender = "twilio"
     app.config["SETTINGS"].twilio_api_url = fake_twilio.url
     app.config["SETTINGS"].daily_summary_at = None
-    from bot.sender import make_sender
+    from scheduler.sender import make_sender
 
     app.extensions["sender"] = make_sender(app.config["SETTINGS"])
     dispatcher = build_dispatcher(app)

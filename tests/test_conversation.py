@@ -215,8 +215,43 @@ def test_cancelling_inside_the_minimum_notice_is_refused(ana):
     book_for(ANA, local(2026, 12, 7, 11, 30))
     freeze(local(2026, 12, 7, 10, 0))  # an hour and a half before it
     reply = ana.send("cancelar")
-    assert reply.startswith(texts.too_late_to_change("2h"))
-    assert ana.send("remarcar").startswith(texts.too_late_to_change("2h"))
+    assert reply.startswith(texts.too_late_to_change(120))
+    assert ana.send("remarcar").startswith(texts.too_late_to_change(120))
+    assert booked_times(ANA) == ["07/12 11:30"]
+
+
+def test_the_change_notice_is_its_own_rule_not_the_booking_notice(shop, whatsapp):
+    """CANCEL_MIN_NOTICE 6 h, MIN_NOTICE 1 h: an appointment 3 h away may be booked but no
+    longer cancelled or moved by the customer, through the bot or through booking.cancel; the
+    owner still may."""
+    settings = shop.config["SETTINGS"]
+    settings.cancel_min_notice, settings.min_notice = dt.timedelta(hours=6), dt.timedelta(hours=1)
+    User.create(name="Ana", phone=ANA)
+    chat = whatsapp(ANA)
+    chat.send("oi")
+    chat.send("agendar")
+    chat.send("corte")
+    assert chat.send("hoje às 11h") == texts.confirm_booking("Corte", "segunda-feira, 07/12/2026", "11:00")
+    assert chat.send("sim").startswith("✅")  # 3 h ahead: more than the booking notice
+    assert chat.send("cancelar") == texts.too_late_to_change(360)
+    assert chat.send("remarcar") == texts.too_late_to_change(360)
+    appointment = Appointment.get()
+    rules = Rules.from_settings(settings)
+    with pytest.raises(booking.TooLateToChange):
+        booking.cancel(appointment.id, rules=rules, now=clock.now())
+    with pytest.raises(booking.TooLateToChange):
+        booking.reschedule(appointment.id, local(2026, 12, 8, 10, 0), rules=rules, now=clock.now())
+    assert booked_times(ANA) == ["07/12 11:00"]
+    booking.cancel(appointment.id, rules=rules, now=clock.now(), policy=booking.ADMIN)
+    assert booked_times(ANA) == []
+
+
+def test_a_customer_whose_notice_ran_out_before_the_yes_keeps_the_appointment(ana):
+    book_for(ANA, local(2026, 12, 7, 11, 30))
+    freeze(local(2026, 12, 7, 9, 20))
+    assert ana.send("cancelar").startswith("Cancelar")
+    freeze(local(2026, 12, 7, 9, 40))  # the yes comes when less than 2 h are left
+    assert ana.send("sim") == texts.too_late_to_change(120)
     assert booked_times(ANA) == ["07/12 11:30"]
 
 

@@ -7,7 +7,7 @@ import multiprocessing
 import pytest
 
 from bot import texts
-from storage import booking, clock, staff
+from storage import booking, clock
 from storage.availability import Rules
 from storage.db import database
 from storage.demo import seed_demo
@@ -95,8 +95,8 @@ def test_any_professional_offers_the_union_and_spreads_bookings_fairly(team, cli
 
 
 def test_a_professional_is_only_offered_for_services_they_perform(customer, team):
-    staff.set_services(team["ana"].id, [service("Barba").id])
-    staff.set_services(team["bruno"].id, [service("Barba").id, service("Sobrancelha").id])
+    team["ana"].limit_to([service("Barba").id])
+    team["bruno"].limit_to([service("Barba").id, service("Sobrancelha").id])
     customer.send("1")
     assert customer.send("1").startswith("*Corte* 👍 Para qual dia?")  # only Carlos cuts: nobody to choose
     customer.send("amanhã às 15h")
@@ -109,7 +109,7 @@ def test_a_professional_is_only_offered_for_services_they_perform(customer, team
     customer.send("1")
     assert customer.send("sobrancelha") == texts.choose_professional(
         "Sobrancelha", ["Carlos", "Bruno", texts.ANY_PROFESSIONAL])
-    assert [p.name for p in staff.performing(service("Corte").id)] == ["Carlos"]
+    assert [p.name for p in Professional.performing(service("Corte").id)] == ["Carlos"]
 
 
 def test_own_hours_and_blocks_apply_per_professional(customer, team):
@@ -168,7 +168,7 @@ def test_admin_manages_the_team(owner, team):
     assert f"#{dani.id} Dani - serviços: Corte, Barba; horário: o da casa" in reply
     reply = owner.send(f"profissional horario #{dani.id} seg-sex 10:00-16:00")
     assert "seg: 10:00-16:00" in reply and "sáb: fechado" in reply
-    assert staff.services_of(dani.id) == [corte.id, barba.id]
+    assert dani.service_ids() == [corte.id, barba.id]
     assert owner.send(f"profissional servicos #{dani.id} todos").count("serviços: todos") == 4
     assert owner.send(f"profissional horario #{dani.id} padrao") == "Dani segue o horário da casa."
     assert owner.send(f"profissional nome #{dani.id} Daniela") == f"#{dani.id} agora se chama Daniela."
@@ -209,7 +209,7 @@ def test_bloquear_takes_an_optional_professional(owner, team):
 
 
 def test_the_api_books_any_professional_who_performs_the_service(team, api):
-    staff.set_services(team["carlos"].id, [service("Barba").id])
+    team["carlos"].limit_to([service("Barba").id])
     user = api.post("/users", json={"name": "Zé", "phone": "+5511955551111"}).get_json()["id"]
     ids = []
     for _ in range(2):

@@ -35,7 +35,7 @@ def shop(app, db):
 
 
 def state():
-    return ([(c.phone, c.state, c.data, c.version) for c in Conversation.select().order_by(Conversation.phone)],
+    return ([(c.phone, c.state, c.data) for c in Conversation.select().order_by(Conversation.phone)],
             User.select().count(), InboundMessage.select().count(), Block.select().count(),
             Service.select().count(), AuditLog.select().count())
 
@@ -128,7 +128,7 @@ def test_internal_errors_reveal_nothing(shop, client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals: table users at /work/main")
 
-    monkeypatch.setattr("bot.engine.respond", broken)
+    monkeypatch.setattr("bot.engine.route", broken)
     chat = WhatsApp(client, ANA)
     reply = chat.send("oi")
     assert reply == texts.GENERIC_ERROR

@@ -28,13 +28,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "API_TOKEN", "TWILIO_ACCOUNT_SID",
                                      "TWILIO_WHATSAPP_FROM"])
 def test_production_refuses_to_start_without_each_secret(missing):
-    from app import create_app
-
     values = {"app_env": "production", "twilio_auth_token": "t", "api_token": "a",
               "twilio_account_sid": "AC1", "twilio_whatsapp_from": "whatsapp:+5511940000000"}
     values[missing.lower()] = None
     with pytest.raises(ConfigError, match=f"^{missing} is required when APP_ENV=production$"):
-        create_app(values)
+        Settings.load(environ={}, overrides=values).require_secrets()
 
 
 def _run(args, env_extra, timeout=60):
@@ -54,6 +52,15 @@ def test_production_processes_print_one_clear_line(tmp_path):
     assert web.returncode != 0
     assert "error: TWILIO_AUTH_TOKEN is required when APP_ENV=production" in web.stderr.splitlines()
     assert "Traceback" not in web.stderr
+
+
+def test_flask_commands_print_a_bad_setting_as_one_line_not_a_traceback(tmp_path):
+    env = {"APP_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    routes = _run([sys.executable, "-m", "flask", "--app", "app", "routes"], env)
+    assert routes.returncode == 0 and "/whatsapp" in routes.stdout and "Traceback" not in routes.stderr
+    bad = _run([sys.executable, "-m", "flask", "--app", "app", "routes"], {**env, "TIMEZONE": "Mars/Olympus"})
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == ["Error: TIMEZONE is not a known time zone: 'Mars/Olympus'"]
 
 
 def test_migrations_need_only_the_database_url_in_production(tmp_path):
@@ -215,11 +222,11 @@ def test_reschedule_frees_the_old_time_only_when_the_new_one_is_won(salon):
     assert moved.date == local(2026, 12, 8, 10, 30).astimezone(dt.UTC) and moved.revision == 2
     # The old 10:00 is free again for someone else.
     booking.book(user_id=salon["bia"].id, service=corte, start=local(2026, 12, 8, 10, 0), rules=rules, now=now)
-    booking.cancel(theirs.id, now=now)
+    booking.cancel(theirs.id, rules=Rules(tz=SAO_PAULO), policy=booking.ADMIN, now=now)
     with pytest.raises(booking.NotBooked):
         booking.reschedule(theirs.id, local(2026, 12, 9, 10, 0), rules=rules, now=now)
     with pytest.raises(booking.NotBooked):
-        booking.cancel(theirs.id, now=now)
+        booking.cancel(theirs.id, rules=Rules(tz=SAO_PAULO), policy=booking.ADMIN, now=now)
     assert Appointment.get_by_id(theirs.id).status == AppointmentStatus.CANCELLED
 
 

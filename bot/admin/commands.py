@@ -4,22 +4,40 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot import texts
+from bot import choices, texts
 from bot.admin import agenda as agenda_view
-from bot.admin.parsing import Usage, find_range, intervals, minutes_label, ref, weekdays, words
+from bot.admin.parsing import Usage, clock_label, find_range, intervals, ref, weekdays, words
 from bot.choices import clean
-from bot.dates import parse_when
-from bot.display import day_label, time_label
-from bot.engine import Reply, Turn
+from bot.dates import format_date, parse_when
+from bot.display import day_label, owner_line, time_label
 from bot.names import valid_name
 from bot.states import State
-from storage import booking, outbox, phones, staff
+from bot.turn import Reply, Turn
+from storage import booking, outbox, phones
 from storage.availability import weekly_hours
-from storage.db import is_mysql
+from storage.db import locking
 from storage.folding import fold
 from storage.models import Appointment, AppointmentStatus, Block, BusinessHours, OutboxKind, Professional, Service, User
 
 MAX_NOTICE = 900  # leaves room in 1000 characters of template variable and 1600 of message
+
+# What the owner is told when a booking rule says no.
+REFUSALS: dict[type[booking.BookingError], str] = {
+    booking.SlotTaken: texts.REFUSED_TAKEN,
+    booking.OutsideHours: texts.REFUSED_CLOSED,
+    booking.InThePast: texts.REFUSED_PAST,
+    booking.TooSoon: texts.REFUSED_TOO_SOON,
+    booking.TooFar: texts.REFUSED_TOO_FAR,
+    booking.NotFound: texts.REFUSED_NOT_FOUND,
+}
+
+
+class Refused(Exception):
+    """The command was well formed, but the answer is no (something not found, a rule)."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
 
 
 @dataclass
@@ -46,7 +64,7 @@ def _professional_in(tokens: list[str]) -> tuple[Professional | None, list[str]]
     """A professional named by the first tokens (when there are several), and the rest."""
     if not tokens:
         return None, tokens
-    candidates = staff.active()
+    candidates = list(Professional.active_ones())
     if len(candidates) < 2:
         return None, tokens
     for size in (3, 2, 1):
@@ -66,7 +84,7 @@ def _appointment(ctx: Context, args: str, rest_allowed: bool = True) -> tuple[Ap
     ctx.appointment_id = appointment_id
     appointment = Appointment.get_or_none(Appointment.id == appointment_id)
     if appointment is None:
-        raise LookupError(texts.ADMIN_NOT_FOUND.format(ref=f"#{appointment_id}"))
+        raise Refused(texts.ADMIN_NOT_FOUND.format(ref=f"#{appointment_id}"))
     return appointment, rest.strip()
 
 
@@ -94,7 +112,7 @@ def agenda(ctx: Context, args: str) -> Reply:
         if when.day is None or when.invalid or when.time is not None:
             raise Usage()
         days = [when.day]
-    professionals = [professional] if professional else staff.active()
+    professionals = [professional] if professional else list(Professional.active_ones())
     return ctx.reply(agenda_view.render(ctx.rules, days, professionals))
 
 
@@ -110,7 +128,7 @@ def clients(ctx: Context, args: str) -> Reply:
         raise Usage()
     total = User.select().count()
     recent = User.select().order_by(User.created_at.desc(), User.id.desc()).limit(10)
-    lines = [f"{u.name} - {phones.display(u.phone)} (desde {u.created_at.astimezone(ctx.tz).strftime('%d/%m/%Y')})"
+    lines = [texts.client_line(u.name, phones.display(u.phone), format_date(u.created_at.astimezone(ctx.tz).date()))
              for u in recent]
     return ctx.reply(texts.admin_clients(total, lines))
 
@@ -131,17 +149,17 @@ def client(ctx: Context, args: str) -> Reply:
     if not found:
         return ctx.reply(texts.ADMIN_NO_CLIENT)
     if len(found) > 1:
-        return ctx.reply(texts.admin_clients_found([f"{u.name} - {phones.display(u.phone)}" for u in found[:10]]))
+        return ctx.reply(texts.admin_clients_found([texts.client_found_line(u.name, phones.display(u.phone))
+                                                    for u in found[:10]]))
     user = found[0]
     now = ctx.turn.now
     mine = Appointment.select().where(Appointment.user == user.id)
-    upcoming = mine.where((Appointment.date > now) & (Appointment.status == AppointmentStatus.BOOKED)).order_by(Appointment.date).limit(5)
     past = mine.where(Appointment.date <= now).order_by(Appointment.date.desc()).limit(5)
     no_shows = mine.where(Appointment.status == AppointmentStatus.NO_SHOW).count()
     return ctx.reply(texts.admin_client(
-        user.name, phones.display(user.phone), user.created_at.astimezone(ctx.tz).strftime("%d/%m/%Y"),
-        [agenda_view.appointment_line(a, user, ctx.tz, with_day=True) for a in upcoming],
-        [agenda_view.appointment_line(a, user, ctx.tz, with_day=True) for a in past], no_shows))
+        user.name, phones.display(user.phone), format_date(user.created_at.astimezone(ctx.tz).date()),
+        [owner_line(a, user, ctx.tz, with_day=True) for a in user.upcoming(now).limit(5)],
+        [owner_line(a, user, ctx.tz, with_day=True) for a in past], no_shows))
 
 
 # --- appointments -------------------------------------------------------------------------------------------
@@ -153,10 +171,11 @@ def cancel(ctx: Context, args: str) -> Reply:
     appointment, reason = _appointment(ctx, args)
     user = User.get_by_id(appointment.user_id)
     try:
-        booking.cancel(appointment.id, now=ctx.turn.now, reason=reason[:200] or None, notify=True)
+        booking.cancel(appointment.id, rules=ctx.rules, now=ctx.turn.now, policy=booking.ADMIN,
+                       reason=reason[:200] or None, notify=True)
     except booking.NotBooked:
         label = texts.STATUS_LABELS.get(appointment.status.value, appointment.status.value)
-        return ctx.reply(f"O agendamento #{appointment.id} não está marcado ({label}).")
+        return ctx.reply(texts.admin_not_booked(f"#{appointment.id}", label))
     return ctx.reply(texts.admin_cancelled(f"#{appointment.id}", user.name, notified=user.opted_out_at is None))
 
 
@@ -167,7 +186,7 @@ def _mark(ctx: Context, args: str, status: AppointmentStatus) -> Reply:
     try:
         booking.mark(appointment.id, status, now=ctx.turn.now)
     except booking.NotBooked:
-        return ctx.reply(f"O agendamento #{appointment.id} foi cancelado.")
+        return ctx.reply(texts.admin_already_cancelled(f"#{appointment.id}"))
     return ctx.reply(texts.admin_marked(f"#{appointment.id}", status == AppointmentStatus.NO_SHOW))
 
 
@@ -231,11 +250,11 @@ def book(ctx: Context, args: str) -> Reply:
         appointment = booking.book(user_id=user.id, service=service, start=start, rules=ctx.rules,
                                    now=ctx.turn.now, policy=booking.ADMIN, source="admin")
     except booking.BookingError as exc:
-        return ctx.reply(texts.admin_slot_refused(texts.REFUSALS.get(type(exc).__name__, "regra de agendamento.")))
+        return ctx.reply(texts.admin_slot_refused(REFUSALS.get(type(exc), texts.REFUSED_OTHER)))
     ctx.appointment_id = appointment.id
     outbox.enqueue(OutboxKind.CONFIRMATION, phone, appointment_id=appointment.id,
                    dedupe_key=f"confirmation:{appointment.id}")
-    professional = appointment.professional.name if len(staff.active()) > 1 else None
+    professional = appointment.professional.name if Professional.several() else None
     return ctx.reply(texts.admin_booked(f"#{appointment.id}", user.name, service.name,
                                         day_label(appointment.date, ctx.tz), time_label(appointment.date, ctx.tz),
                                         professional))
@@ -263,8 +282,8 @@ def _bounds(ctx: Context, day: dt.date, interval: tuple[int, int] | None) -> tup
 def _describe(ctx: Context, professional: Professional | None, day: dt.date, interval) -> str:
     what = day_label(day, ctx.tz)
     if interval:
-        what += f" das {minutes_label(interval[0])} às {minutes_label(interval[1])}"
-    return what + (f" ({professional.name})" if professional else "")
+        what += texts.time_range(clock_label(interval[0]), clock_label(interval[1]))
+    return what + (texts.of_professional(professional.name) if professional else "")
 
 
 def block(ctx: Context, args: str) -> Reply:
@@ -279,7 +298,7 @@ def block(ctx: Context, args: str) -> Reply:
                 .order_by(Appointment.date))
     if professional:
         affected = affected.where(Appointment.professional == professional.id)
-    kept = [agenda_view.appointment_line(a, a.user, ctx.tz) for a in affected]
+    kept = [owner_line(a, a.user, ctx.tz) for a in affected]
     return ctx.reply(texts.admin_blocked(_describe(ctx, professional, day, interval), kept))
 
 
@@ -289,9 +308,7 @@ def unblock(ctx: Context, args: str) -> Reply:
     start, end = _bounds(ctx, day, interval)
     query = Block.select().where((Block.starts_at < end) & (Block.ends_at > start))
     query = query.where(Block.professional == professional.id) if professional else query.where(Block.professional.is_null())
-    if is_mysql():
-        query = query.for_update()
-    touched = list(query)
+    touched = list(locking(query))
     for old in touched:
         old.delete_instance()
         for piece_start, piece_end in ((old.starts_at, start), (end, old.ends_at)):
@@ -339,20 +356,19 @@ def service(ctx: Context, args: str) -> Reply:
         name = " ".join(tokens[1:-1]).strip()
         if not 1 <= len(name) <= 60:
             raise Usage()
-        if any(fold(s.name) == fold(name) for s in Service.select().where(Service.active == True)):  # noqa: E712
-            return ctx.reply(f"Já existe um serviço ativo chamado *{name}*.")
+        if any(fold(s.name) == fold(name) for s in Service.offered()):
+            return ctx.reply(texts.service_exists(name))
         created = Service.create(name=name, duration=minutes, active=True, created_at=ctx.turn.now)
-        return ctx.reply(f"✂️ Serviço criado: {texts.service_line(created.id, created.name, minutes, True)}")
+        return ctx.reply(texts.service_created(texts.service_line(created.id, created.name, minutes, True)))
     if action == "remover" and len(tokens) == 2:
         target = _service(tokens[1])
         Service.update(active=False).where(Service.id == target.id).execute()
-        return ctx.reply(f"Serviço #{target.id} {target.name} removido. Os agendamentos já marcados continuam.")
+        return ctx.reply(texts.service_removed(target.id, target.name))
     if action in ("duracao", "tempo") and len(tokens) == 3:
         target = _service(tokens[1])
         minutes = _minutes(tokens[2])
         Service.update(duration=minutes).where(Service.id == target.id).execute()
-        return ctx.reply(f"Serviço #{target.id} {target.name} agora dura {texts.minutes_label(minutes)}."
-                         " Os agendamentos já marcados mantêm a duração antiga.")
+        return ctx.reply(texts.service_duration_changed(target.id, target.name, minutes))
     raise Usage()
 
 
@@ -366,7 +382,7 @@ def _minutes(token: str) -> int:
 def _service(token: str) -> Service:
     target = Service.get_or_none(Service.id == ref(token))
     if target is None:
-        raise LookupError(f"Não encontrei o serviço {token}. Envie *servicos* para ver a lista.")
+        raise Refused(texts.service_not_found(token))
     return target
 
 
@@ -405,8 +421,6 @@ def notice(ctx: Context, args: str) -> Reply:
 
 def confirm_notice(ctx: Context, answer: str) -> Reply:
     """The admin's answer to 'Enviar?': queues one notice per customer of that day."""
-    from bot import choices
-
     data = ctx.turn.data
     if choices.yes_no(answer) is not True or data.get("action") != "notice":
         return Reply(texts.ADMIN_NOTICE_DROPPED, State.MENU)
@@ -427,10 +441,10 @@ def professionals(ctx: Context, args: str) -> Reply:
     names = {s.id: s.name for s in Service.select()}
     lines = []
     for professional in Professional.select().order_by(Professional.active.desc(), Professional.id):
-        skills = staff.services_of(professional.id)
-        services_text = ", ".join(names.get(i, f"#{i}") for i in skills) if skills else "todos"
+        skills = professional.service_ids()
+        services_text = ", ".join(names.get(i, f"#{i}") for i in skills) if skills else texts.ALL_SERVICES
         own = weekly_hours([professional.id]).get(professional.id)
-        hours_text = "; ".join(agenda_view.week_hours(own)) if own else "o da casa"
+        hours_text = "; ".join(agenda_view.week_hours(own)) if own else texts.HOUSE_HOURS
         lines.append(texts.professional_line(professional.id, professional.name, services_text, hours_text,
                                              professional.active))
     return ctx.reply(texts.admin_professionals(lines))
@@ -439,7 +453,7 @@ def professionals(ctx: Context, args: str) -> Reply:
 def _professional(token: str) -> Professional:
     found = Professional.get_or_none(Professional.id == ref(token))
     if found is None:
-        raise LookupError(f"Não encontrei o profissional {token}. Envie *profissionais* para ver a equipe.")
+        raise Refused(texts.professional_not_found(token))
     return found
 
 
@@ -454,15 +468,14 @@ def professional(ctx: Context, args: str) -> Reply:
         if name is None:
             raise Usage()
         created = Professional.create(name=name, active=True, created_at=ctx.turn.now)
-        return ctx.reply(f"💈 {created.name} entrou na equipe como #{created.id}. "
-                         f"Defina serviços e horário com *profissional servicos #{created.id} ...*")
+        return ctx.reply(texts.professional_created(created.name, created.id))
     target = _professional(tokens[1])
     if action == "nome" and len(tokens) >= 3:
         name = valid_name(" ".join(tokens[2:]))
         if name is None:
             raise Usage()
         Professional.update(name=name).where(Professional.id == target.id).execute()
-        return ctx.reply(f"#{target.id} agora se chama {name}.")
+        return ctx.reply(texts.professional_renamed(target.id, name))
     if action in ("servicos", "servico") and len(tokens) >= 3:
         choice = " ".join(tokens[2:])
         if fold(choice) == "todos":
@@ -471,22 +484,20 @@ def professional(ctx: Context, args: str) -> Reply:
             ids = [ref(part) for part in choice.replace(" ", ",").split(",") if part]
             known = {s.id for s in Service.select(Service.id).where(Service.id.in_(ids))}
             if not ids or set(ids) - known:
-                raise LookupError("Algum desses serviços não existe. Envie *servicos* para ver os números.")
-        staff.set_services(target.id, list(dict.fromkeys(ids)))
+                raise Refused(texts.UNKNOWN_SERVICES)
+        target.limit_to(list(dict.fromkeys(ids)))
         return professionals(ctx, "")
     if action == "horario" and len(tokens) >= 3:
         if fold(" ".join(tokens[2:])) in ("padrao", "da casa"):
             BusinessHours.delete().where(BusinessHours.professional == target.id).execute()
-            return ctx.reply(f"{target.name} segue o horário da casa.")
-        return ctx.reply(f"*{target.name}*\n" + set_hours(ctx, tokens[2:], target.id))
+            return ctx.reply(texts.professional_house_hours(target.name))
+        return ctx.reply(texts.professional_hours(target.name, set_hours(ctx, tokens[2:], target.id)))
     if action == "remover" and len(tokens) == 2:
-        if len(staff.active()) <= 1 and target.active:
-            return ctx.reply("É preciso ter ao menos um profissional ativo.")
+        if not Professional.several() and target.active:
+            return ctx.reply(texts.LAST_PROFESSIONAL)
         Professional.update(active=False).where(Professional.id == target.id).execute()
-        upcoming = (Appointment.select(Appointment, User).join(User)
-                    .where((Appointment.professional == target.id) & (Appointment.status == AppointmentStatus.BOOKED)
-                           & (Appointment.date > ctx.turn.now))
-                    .order_by(Appointment.date))
-        kept = [agenda_view.appointment_line(a, a.user, ctx.tz, with_day=True) for a in upcoming]
+        upcoming = (Appointment.upcoming(ctx.turn.now).select(Appointment, User).join(User)
+                    .where(Appointment.professional == target.id))
+        kept = [owner_line(a, a.user, ctx.tz, with_day=True) for a in upcoming]
         return ctx.reply(texts.professional_removed(target.name, kept))
     raise Usage()

@@ -17,7 +17,6 @@ WEEKDAYS = {
     "qua": 2, "quarta": 2, "quarta-feira": 2, "qui": 3, "quinta": 3, "quinta-feira": 3,
     "sex": 4, "sexta": 4, "sexta-feira": 4, "sab": 5, "sabado": 5, "dom": 6, "domingo": 6,
 }
-WEEKDAY_SHORT = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
 
 
 class Usage(Exception):
@@ -101,5 +100,6 @@ def words(text: str) -> list[str]:
     return clean(text).split()
 
 
-def minutes_label(minute: int) -> str:
+def clock_label(minute: int) -> str:
+    """'09:30' for 570 minutes after midnight."""
     return f"{minute // 60:02d}:{minute % 60:02d}"

@@ -1,7 +1,8 @@
-"""Booking and rescheduling: service, (professional), day, time, confirmation.
+"""Booking (service, professional, day, time, confirmation) and rescheduling (day, time,
+confirmation for an appointment already booked).
 
-Both flows share the day, time and confirmation steps; `data["flow"]` says which one is running
-("book" or "reschedule") and which states it moves through.
+Each state has its own step function. The day, time and confirmation steps of the two flows
+work the same way, so they share the functions below, given the `Flow` their state belongs to.
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 
 from bot import choices, texts
 from bot.dates import When, parse_when
-from bot.display import appointment_line, day_label, several_professionals, time_label
-from bot.engine import Reply, Turn
+from bot.display import customer_line, day_label, time_label
 from bot.states import State
+from bot.turn import Reply, Turn
 from storage import booking
 from storage.availability import Calendar
 from storage.models import Appointment, Professional, Service
@@ -22,12 +23,8 @@ PAGE_SIZE = 10
 DAYS_OFFERED = 6
 NEAREST = 5
 ANY = "any"
-
-STATES = {
-    "book": (State.BOOK_DAY, State.BOOK_TIME, State.BOOK_CONFIRM),
-    "reschedule": (State.RESCHEDULE_DAY, State.RESCHEDULE_TIME, State.RESCHEDULE_CONFIRM),
-}
 MORE = {"mais", "ver mais", "mais horarios", "outros", "outros horarios", "proximos"}
+ANY_WORDS = {"qualquer", "qualquer um", "tanto faz", "qualquer uma", "o primeiro livre"}
 
 
 @dataclass
@@ -36,7 +33,7 @@ class Need:
 
     duration: dt.timedelta
     professional_ids: list[int]
-    exclude: int | None = None
+    exclude: int | None = None  # the appointment being moved, which frees its own time
 
     def calendar(self, turn: Turn, first: dt.date, last: dt.date) -> Calendar:
         return Calendar(turn.rules, self.professional_ids, first, last, exclude_appointment=self.exclude)
@@ -64,83 +61,148 @@ class Need:
         return days
 
 
-def _flow(turn: Turn) -> str:
-    return turn.data.get("flow", "book")
+class Flow:
+    """What differs between booking and rescheduling; the shared steps below ask it."""
+
+    day: State
+    time: State
+    confirm: State
+    keep = ("service_id", "professional_id", "appointment_id", "time")  # survives between steps
+
+    def need(self, turn: Turn) -> Need | None:
+        raise NotImplementedError
+
+    def subject(self, turn: Turn) -> str:
+        raise NotImplementedError
+
+    def lost(self, turn: Turn) -> Reply:
+        """The service or appointment went away mid-flow."""
+        raise NotImplementedError
+
+    def day_prompt(self, turn: Turn, days: list[str]) -> str:
+        raise NotImplementedError
+
+    def confirm_prompt(self, turn: Turn, day: str, time: str) -> str | None:
+        raise NotImplementedError
+
+    def commit(self, turn: Turn, start: dt.datetime) -> Reply:
+        """Books or moves on 'sim'; raises the booking rule's refusal."""
+        raise NotImplementedError
 
 
-def _states(turn: Turn) -> tuple[State, State, State]:
-    return STATES[_flow(turn)]
+class Booking(Flow):
+    day, time, confirm = State.BOOK_DAY, State.BOOK_TIME, State.BOOK_CONFIRM
+
+    def need(self, turn: Turn) -> Need | None:
+        service = _service(turn)
+        if service is None:
+            return None
+        chosen = turn.data.get("professional_id")
+        ids = [chosen] if isinstance(chosen, int) else [p.id for p in Professional.performing(service.id)]
+        return Need(dt.timedelta(minutes=service.duration), ids)
+
+    def subject(self, turn: Turn) -> str:
+        service = _service(turn)
+        return service.name if service else ""
+
+    def lost(self, turn: Turn) -> Reply:
+        return Reply(texts.menu(turn.name), State.MENU)
+
+    def day_prompt(self, turn: Turn, days: list[str]) -> str:
+        return texts.choose_day(self.subject(turn), days)
+
+    def confirm_prompt(self, turn: Turn, day: str, time: str) -> str | None:
+        chosen = turn.data.get("professional_id")
+        professional = None
+        if isinstance(chosen, int) and Professional.several():
+            found = Professional.get_or_none(Professional.id == chosen)
+            professional = found.name if found else None
+        return texts.confirm_booking(self.subject(turn), day, time, professional)
+
+    def commit(self, turn: Turn, start: dt.datetime) -> Reply:
+        service = _service(turn)
+        if service is None or not service.active:
+            raise booking.NotFound("service")
+        chosen = turn.data.get("professional_id")
+        if isinstance(chosen, int):
+            made = booking.book(user_id=turn.user.id, service=service, start=start, rules=turn.rules,
+                                now=turn.now, professional_id=chosen)
+        else:
+            made = booking.book(user_id=turn.user.id, service=service, start=start, rules=turn.rules,
+                                now=turn.now, professional_ids=[p.id for p in Professional.performing(service.id)])
+        professional = made.professional.name if Professional.several() else None
+        return Reply(texts.booked(made.type, day_label(made.date, turn.tz), time_label(made.date, turn.tz),
+                                  turn.business, professional), State.MENU)
 
 
-def _service(turn: Turn) -> Service | None:
-    service_id = turn.data.get("service_id")
-    return turn.memo(("service", service_id), lambda: Service.get_or_none(Service.id == service_id))
+class Rescheduling(Flow):
+    day, time, confirm = State.RESCHEDULE_DAY, State.RESCHEDULE_TIME, State.RESCHEDULE_CONFIRM
 
-
-def _rescheduled(turn: Turn) -> Appointment | None:
-    appointment_id = turn.data.get("appointment_id")
-    return turn.memo(("appointment", appointment_id),
-                     lambda: Appointment.get_or_none(Appointment.id == appointment_id))
-
-
-def professionals_for(turn: Turn, service: Service) -> list[Professional]:
-    """Active professionals who perform the service."""
-    from storage.staff import performing
-
-    return turn.memo(("performing", service.id), lambda: performing(service.id))
-
-
-def _need(turn: Turn) -> Need | None:
-    if _flow(turn) == "reschedule":
-        appointment = _rescheduled(turn)
+    def need(self, turn: Turn) -> Need | None:
+        appointment = _moving(turn)
         if appointment is None:
             return None
         return Need(dt.timedelta(minutes=appointment.duration), [appointment.professional_id], appointment.id)
-    service = _service(turn)
-    if service is None:
-        return None
-    chosen = turn.data.get("professional_id")
-    if isinstance(chosen, int):
-        ids = [chosen]
-    else:
-        ids = [p.id for p in professionals_for(turn, service)]
-    return Need(dt.timedelta(minutes=service.duration), ids)
 
-
-def _subject(turn: Turn) -> str:
-    if _flow(turn) == "reschedule":
-        appointment = _rescheduled(turn)
+    def subject(self, turn: Turn) -> str:
+        appointment = _moving(turn)
         return appointment.type if appointment else ""
-    service = _service(turn)
-    return service.name if service else ""
+
+    def lost(self, turn: Turn) -> Reply:
+        return Reply(texts.APPOINTMENT_GONE, State.MENU)
+
+    def day_prompt(self, turn: Turn, days: list[str]) -> str:
+        return texts.reschedule_day(customer_line(_moving(turn), turn.tz), days)
+
+    def confirm_prompt(self, turn: Turn, day: str, time: str) -> str | None:
+        appointment = _moving(turn)
+        return texts.confirm_reschedule(customer_line(appointment, turn.tz), day, time) if appointment else None
+
+    def commit(self, turn: Turn, start: dt.datetime) -> Reply:
+        moved = booking.reschedule(turn.data["appointment_id"], start, rules=turn.rules, now=turn.now)
+        return Reply(texts.rescheduled(moved.type, day_label(moved.date, turn.tz), time_label(moved.date, turn.tz)),
+                     State.MENU)
 
 
-def _lost(turn: Turn) -> Reply:
-    """The service or appointment went away mid-flow."""
-    return Reply(texts.APPOINTMENT_GONE if _flow(turn) == "reschedule" else texts.menu(turn.name), State.MENU)
+BOOKING = Booking()
+RESCHEDULING = Rescheduling()
 
 
-def _when_data(when: When) -> dict[str, Any] | None:
-    if when.day is None and when.time is None:
+def too_late(turn: Turn) -> Reply:
+    """Inside CANCEL_MIN_NOTICE the bot changes nothing and points to the business."""
+    return Reply(texts.too_late_to_change(int(turn.rules.change_notice.total_seconds() // 60)), State.MENU)
+
+
+def _service(turn: Turn) -> Service | None:
+    return Service.get_or_none(Service.id == turn.data.get("service_id"))
+
+
+def _moving(turn: Turn) -> Appointment | None:
+    return Appointment.get_or_none(Appointment.id == turn.data.get("appointment_id"))
+
+
+def _when_data(when: When | None) -> dict[str, Any] | None:
+    if when is None or (when.day is None and when.time is None):
         return None
     return {"day": when.day.isoformat() if when.day else None,
             "time": when.time.strftime("%H:%M") if when.time else None}
 
 
-# --- service and professional --------------------------------------------------------------------
+# --- BOOK_SERVICE and BOOK_PROFESSIONAL ------------------------------------------------------------
 
 def start(turn: Turn, when: When | None = None) -> Reply:
-    """Lists the services, or skips ahead when there is only one."""
-    services = list(Service.select().where(Service.active == True).order_by(Service.id))  # noqa: E712
+    """Lists the services (skipping ahead when there is only one); keeps a day or time already
+    typed ('quero marcar sexta 10h') for when the service is known."""
+    services = list(Service.offered())
     if not services:
         return Reply(texts.NO_SERVICES + "\n\n" + texts.menu(turn.name), State.MENU)
-    data: dict[str, Any] = {"flow": "book"}
-    carried = _when_data(when) if when else None
+    data: dict[str, Any] = {}
+    carried = _when_data(when)
     if carried:
         data["when"] = carried
     if len(services) == 1:
         turn.data = data
-        return after_service(turn, services[0])
+        return _with_service(turn, services[0])
     data["services"] = [s.id for s in services]
     return Reply(_service_prompt(services), State.BOOK_SERVICE, data)
 
@@ -157,19 +219,18 @@ def choose_service(turn: Turn) -> Reply:
         index = _by_name(turn.text, [s.name for s in services])
     if index is None:
         return Reply(texts.unknown_option(_service_prompt(services)), State.BOOK_SERVICE, turn.data)
-    service = services[index]
-    if not service.active:
+    if not services[index].active:
         return start(turn)
-    return after_service(turn, service)
+    return _with_service(turn, services[index])
 
 
-def after_service(turn: Turn, service: Service) -> Reply:
+def _with_service(turn: Turn, service: Service) -> Reply:
     """With the service known: asks for a professional when there is a choice, else the day."""
-    data = {k: v for k, v in turn.data.items() if k in ("flow", "when")}
-    data["service_id"] = service.id
+    data = {"service_id": service.id}
+    if "when" in turn.data:
+        data["when"] = turn.data["when"]
     turn.data = data
-    turn.cache[("service", service.id)] = service
-    professionals = professionals_for(turn, service)
+    professionals = list(Professional.performing(service.id))
     if not professionals:
         return Reply(texts.no_days(service.name), State.MENU)
     if len(professionals) > 1:
@@ -188,14 +249,9 @@ def choose_professional(turn: Turn) -> Reply:
     ordered = Professional.in_order(turn.data.get("professionals") or [])
     index = choices.pick(turn.text, len(ordered) + 1)
     if index is None:
-        wanted = choices.clean(turn.text)
-        if wanted in ("qualquer", "qualquer um", "tanto faz", "qualquer uma", "o primeiro livre"):
-            index = len(ordered)
-        else:
-            index = _by_name(turn.text, [p.name for p in ordered])
+        index = len(ordered) if choices.clean(turn.text) in ANY_WORDS else _by_name(turn.text, [p.name for p in ordered])
     if index is None:
-        service = _service(turn)
-        prompt = _professional_prompt(service.name if service else "", ordered)
+        prompt = _professional_prompt(BOOKING.subject(turn), ordered)
         return Reply(texts.unknown_option(prompt), State.BOOK_PROFESSIONAL, turn.data)
     turn.data["professional_id"] = ordered[index].id if index < len(ordered) else ANY
     turn.data.pop("professionals", None)
@@ -216,55 +272,83 @@ def _by_name(text: str, names: list[str]) -> int | None:
 
 def _continue_with_when(turn: Turn) -> Reply:
     """Uses a day/time the person already typed (from the menu), else offers days."""
-    carried = turn.data.pop("when", None)
-    if carried and carried.get("day"):
+    carried = turn.data.pop("when", None) or {}
+    if carried.get("day"):
         day = dt.date.fromisoformat(carried["day"])
         if carried.get("time"):
-            return try_exact(turn, day, dt.time.fromisoformat(carried["time"]))
-        return offer_times(turn, day)
-    if carried and carried.get("time"):
+            return _try_exact(turn, BOOKING, day, dt.time.fromisoformat(carried["time"]))
+        return _offer_times(turn, BOOKING, day)
+    if carried.get("time"):
         turn.data["time"] = carried["time"]
-    return offer_days(turn)
+    return _offer_days(turn, BOOKING)
 
 
-# --- day ---------------------------------------------------------------------------------------
+# --- BOOK_DAY, BOOK_TIME, BOOK_CONFIRM and their RESCHEDULE_ twins -------------------------------
 
-def offer_days(turn: Turn, intro: str | None = None) -> Reply:
-    """Offers the next open days, numbered."""
-    day_state = _states(turn)[0]
-    need = _need(turn)
-    if need is None:
-        return _lost(turn)
-    days = need.open_days(turn)
-    if not days:
-        return Reply(texts.no_days(_subject(turn)), State.MENU)
-    data = _keep(turn, "days")
-    data["days"] = [d.isoformat() for d in days]
-    labels = [day_label(d, turn.tz) for d in days]
-    if _flow(turn) == "reschedule":
-        text = texts.reschedule_day(appointment_line(_rescheduled(turn), turn.tz), labels)
-    else:
-        text = texts.choose_day(_subject(turn), labels)
-    return Reply(f"{intro}\n\n{text}" if intro else text, day_state, data)
+def book_day(turn: Turn) -> Reply:
+    """Stores the day picked or typed, then offers its times (or confirms a typed time)."""
+    return _choose_day(turn, BOOKING)
 
 
-def _keep(turn: Turn, *also: str) -> dict[str, Any]:
+def book_time(turn: Turn) -> Reply:
+    """Stores the time picked (or typed) and asks for confirmation; 'mais' pages on."""
+    return _choose_time(turn, BOOKING)
+
+
+def book_confirm(turn: Turn) -> Reply:
+    """Books on 'sim'; on 'não' offers the day's times again."""
+    return _confirm(turn, BOOKING)
+
+
+def start_reschedule(turn: Turn, appointment: Appointment) -> Reply:
+    """Begins moving an appointment: offers days for it."""
+    turn.data = {"appointment_id": appointment.id}
+    return _offer_days(turn, RESCHEDULING)
+
+
+def reschedule_day(turn: Turn) -> Reply:
+    """Stores the new day picked or typed, then offers its times (or confirms a typed time)."""
+    return _choose_day(turn, RESCHEDULING)
+
+
+def reschedule_time(turn: Turn) -> Reply:
+    """Stores the new time picked (or typed) and asks for confirmation; 'mais' pages on."""
+    return _choose_time(turn, RESCHEDULING)
+
+
+def reschedule_confirm(turn: Turn) -> Reply:
+    """Moves the appointment on 'sim' (in one transaction); on 'não' offers the day's times again."""
+    return _confirm(turn, RESCHEDULING)
+
+
+def _keep(turn: Turn, flow: Flow, *also: str) -> dict[str, Any]:
     """The flow's identity (and the named keys) without the previous step's options."""
-    keep = {"flow", "service_id", "professional_id", "appointment_id", "time", *also}
+    keep = {*flow.keep, *also}
     return {k: v for k, v in turn.data.items() if k in keep}
 
 
-def choose_day(turn: Turn) -> Reply:
-    """Stores the day picked or typed, then offers its times (or confirms a typed time)."""
+def _offer_days(turn: Turn, flow: Flow) -> Reply:
+    """Offers the next open days, numbered."""
+    need = flow.need(turn)
+    if need is None:
+        return flow.lost(turn)
+    days = need.open_days(turn)
+    if not days:
+        return Reply(texts.no_days(flow.subject(turn)), State.MENU)
+    data = _keep(turn, flow)
+    data["days"] = [d.isoformat() for d in days]
+    return Reply(flow.day_prompt(turn, [day_label(d, turn.tz) for d in days]), flow.day, data)
+
+
+def _choose_day(turn: Turn, flow: Flow) -> Reply:
     days = [dt.date.fromisoformat(d) for d in turn.data.get("days", [])]
     index = choices.pick(turn.text, len(days))
     if index is not None:
         pending = turn.data.get("time")
         if pending:
-            return try_exact(turn, days[index], dt.time.fromisoformat(pending))
-        return offer_times(turn, days[index])
-    when = parse_when(turn.text, turn.today)
-    reply = _typed_when(turn, when)
+            return _try_exact(turn, flow, days[index], dt.time.fromisoformat(pending))
+        return _offer_times(turn, flow, days[index])
+    reply = _typed_when(turn, flow, parse_when(turn.text, turn.today))
     if reply is not None:
         return reply
     labels = [day_label(d, turn.tz) for d in days]
@@ -272,7 +356,7 @@ def choose_day(turn: Turn) -> Reply:
                  turn.state, turn.data)
 
 
-def _typed_when(turn: Turn, when: When, current_day: dt.date | None = None) -> Reply | None:
+def _typed_when(turn: Turn, flow: Flow, when: When, current_day: dt.date | None = None) -> Reply | None:
     """Answers a typed date and/or time; None when nothing date-like was typed."""
     if when.invalid:
         bad_time = when.day is not None or (when.time is None and _looks_like_time(turn.text))
@@ -284,13 +368,13 @@ def _typed_when(turn: Turn, when: When, current_day: dt.date | None = None) -> R
         if day is None:
             pending = when.time.strftime("%H:%M")
             turn.data["time"] = pending
-            return Reply(texts.ask_day_for_time(pending), _states(turn)[0], turn.data)
-        return try_exact(turn, day, when.time)
+            return Reply(texts.ask_day_for_time(pending), flow.day, turn.data)
+        return _try_exact(turn, flow, day, when.time)
     if when.day is not None:
         pending = turn.data.get("time")
         if pending:
-            return try_exact(turn, when.day, dt.time.fromisoformat(pending))
-        return offer_times(turn, when.day)
+            return _try_exact(turn, flow, when.day, dt.time.fromisoformat(pending))
+        return _offer_times(turn, flow, when.day)
     return None
 
 
@@ -298,179 +382,129 @@ def _looks_like_time(text: str) -> bool:
     return "h" in text.lower() or ":" in text
 
 
-# --- time --------------------------------------------------------------------------------------
-
-def _free_on(turn: Turn, day: dt.date) -> tuple[Need, list[dt.datetime]] | Reply:
+def _free_on(turn: Turn, flow: Flow, day: dt.date) -> tuple[Need, list[dt.datetime]] | Reply:
     """The free starts of a day, or the reply saying why that day cannot be offered."""
-    day_state = _states(turn)[0]
-    need = _need(turn)
+    need = flow.need(turn)
     if need is None:
-        return _lost(turn)
+        return flow.lost(turn)
     if day < turn.today:
-        return Reply(texts.PAST_DAY, day_state, turn.data)
+        return Reply(texts.PAST_DAY, flow.day, turn.data)
     last = turn.rules.last_day(turn.now)
     if day > last:
-        return Reply(texts.day_too_far(day_label(last, turn.tz)), day_state, turn.data)
+        return Reply(texts.day_too_far(day_label(last, turn.tz)), flow.day, turn.data)
     return need, need.free(need.calendar(turn, day, day), day, turn.now)
 
 
-def _nearest(turn: Turn, day: dt.date, target: dt.datetime, starts: list[dt.datetime],
+def _nearest(turn: Turn, flow: Flow, day: dt.date, target: dt.datetime, starts: list[dt.datetime],
              render) -> Reply:
     """Offers the free starts nearest to `target`; `render(day, time, times)` words it."""
     nearest = sorted(sorted(starts, key=lambda s: abs(s - target))[:NEAREST])
-    data = _keep(turn)
+    data = _keep(turn, flow)
     data.pop("time", None)
     data.update(day=day.isoformat(), page=0, times=[s.isoformat() for s in nearest])
     text = render(day_label(day, turn.tz), time_label(target, turn.tz), [time_label(s, turn.tz) for s in nearest])
-    return Reply(text, _states(turn)[1], data)
+    return Reply(text, flow.time, data)
 
 
-def offer_times(turn: Turn, day: dt.date, page: int = 0) -> Reply:
+def _offer_times(turn: Turn, flow: Flow, day: dt.date, page: int = 0) -> Reply:
     """Offers the free start times of the day, ten at a time."""
-    found = _free_on(turn, day)
+    found = _free_on(turn, flow, day)
     if isinstance(found, Reply):
         return found
     need, starts = found
     if not starts:
-        return _day_closed(turn, need, day)
+        return _day_closed(turn, flow, need, day)
     pages = (len(starts) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(page, pages - 1)
     shown = starts[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    data = _keep(turn)
+    data = _keep(turn, flow)
     data.pop("time", None)
     data.update(day=day.isoformat(), page=page, times=[s.isoformat() for s in shown])
     text = texts.choose_time(day_label(day, turn.tz), [time_label(s, turn.tz) for s in shown],
                              more=page + 1 < pages)
-    return Reply(text, _states(turn)[1], data)
+    return Reply(text, flow.time, data)
 
 
-def _day_closed(turn: Turn, need: Need, day: dt.date) -> Reply:
+def _day_closed(turn: Turn, flow: Flow, need: Need, day: dt.date) -> Reply:
     days = need.open_days(turn, first=day + dt.timedelta(days=1))
-    data = _keep(turn)
+    data = _keep(turn, flow)
     data["days"] = [d.isoformat() for d in days]
-    return Reply(texts.day_closed(day_label(day, turn.tz), [day_label(d, turn.tz) for d in days]),
-                 _states(turn)[0], data)
+    return Reply(texts.day_closed(day_label(day, turn.tz), [day_label(d, turn.tz) for d in days]), flow.day, data)
 
 
-def choose_time(turn: Turn) -> Reply:
-    """Stores the time picked (or typed) and asks for confirmation; 'mais' pages on."""
+def _choose_time(turn: Turn, flow: Flow) -> Reply:
     times = [dt.datetime.fromisoformat(t) for t in turn.data.get("times", [])]
     day = dt.date.fromisoformat(turn.data["day"]) if turn.data.get("day") else None
     if choices.clean(turn.text) in MORE and day is not None:
-        reply = offer_times(turn, day, page=int(turn.data.get("page", 0)) + 1)
+        reply = _offer_times(turn, flow, day, page=int(turn.data.get("page", 0)) + 1)
         if reply.data.get("page") == turn.data.get("page") and reply.state == turn.state:
             return Reply(texts.NO_MORE_TIMES, turn.state, turn.data)
         return reply
     index = choices.pick(turn.text, len(times))
     if index is not None:
-        return ask_confirm(turn, times[index])
-    reply = _typed_when(turn, parse_when(turn.text, turn.today), current_day=day)
+        return _ask_confirm(turn, flow, times[index])
+    reply = _typed_when(turn, flow, parse_when(turn.text, turn.today), current_day=day)
     if reply is not None:
         return reply
     labels = [time_label(t, turn.tz) for t in times]
     return Reply(texts.unknown_option(texts.numbered(labels)), turn.state, turn.data)
 
 
-def try_exact(turn: Turn, day: dt.date, time: dt.time) -> Reply:
+def _try_exact(turn: Turn, flow: Flow, day: dt.date, time: dt.time) -> Reply:
     """Goes straight to confirmation when that exact time is free, else offers the nearest."""
-    found = _free_on(turn, day)
+    found = _free_on(turn, flow, day)
     if isinstance(found, Reply):
         return found
     need, starts = found
     target = dt.datetime.combine(day, time, tzinfo=turn.tz).astimezone(dt.UTC)
     if target in starts:
-        return ask_confirm(turn, target)
+        return _ask_confirm(turn, flow, target)
     if not starts:
-        return _day_closed(turn, need, day)
-    return _nearest(turn, day, target, starts, texts.time_unavailable)
+        return _day_closed(turn, flow, need, day)
+    return _nearest(turn, flow, day, target, starts, texts.time_unavailable)
 
 
-# --- confirmation ----------------------------------------------------------------------------------
-
-def ask_confirm(turn: Turn, start: dt.datetime) -> Reply:
+def _ask_confirm(turn: Turn, flow: Flow, start: dt.datetime) -> Reply:
     """Shows what will be booked (or moved) and asks for a yes."""
-    confirm_state = _states(turn)[2]
-    data = _keep(turn, "day")
+    data = _keep(turn, flow, "day")
     data["start"] = start.isoformat()
-    day, time = day_label(start, turn.tz), time_label(start, turn.tz)
-    if _flow(turn) == "reschedule":
-        appointment = _rescheduled(turn)
-        if appointment is None:
-            return _lost(turn)
-        return Reply(texts.confirm_reschedule(appointment_line(appointment, turn.tz), day, time),
-                     confirm_state, data)
-    return Reply(texts.confirm_booking(_subject(turn), day, time, _professional_name(turn)),
-                 confirm_state, data)
+    text = flow.confirm_prompt(turn, day_label(start, turn.tz), time_label(start, turn.tz))
+    return Reply(text, flow.confirm, data) if text is not None else flow.lost(turn)
 
 
-def _professional_name(turn: Turn) -> str | None:
-    chosen = turn.data.get("professional_id")
-    if isinstance(chosen, int) and turn.memo("several", several_professionals):
-        professional = Professional.get_or_none(Professional.id == chosen)
-        return professional.name if professional else None
-    return None
-
-
-def _confirm_prompt(turn: Turn) -> Reply:
-    start = dt.datetime.fromisoformat(turn.data["start"])
-    reply = ask_confirm(turn, start)
-    return Reply(texts.unknown_option(reply.text), reply.state, reply.data)
-
-
-def confirm(turn: Turn) -> Reply:
-    """Books (or moves) on 'sim'; on 'não' offers the day's times again."""
+def _confirm(turn: Turn, flow: Flow) -> Reply:
     answer = choices.yes_no(turn.text)
     start = dt.datetime.fromisoformat(turn.data["start"])
     day = start.astimezone(turn.tz).date()
     if answer is None:
-        reply = _typed_when(turn, parse_when(turn.text, turn.today), current_day=day)
-        return reply if reply is not None else _confirm_prompt(turn)
+        reply = _typed_when(turn, flow, parse_when(turn.text, turn.today), current_day=day)
+        if reply is not None:
+            return reply
+        again = _ask_confirm(turn, flow, start)
+        return Reply(texts.unknown_option(again.text), again.state, again.data)
     if answer is False:
-        return offer_times(turn, day)
+        return _offer_times(turn, flow, day)
     try:
-        if _flow(turn) == "reschedule":
-            moved = booking.reschedule(turn.data["appointment_id"], start, rules=turn.rules, now=turn.now)
-            return Reply(texts.rescheduled(moved.type, day_label(moved.date, turn.tz),
-                                           time_label(moved.date, turn.tz)), State.MENU)
-        made = _book(turn, start)
+        return flow.commit(turn, start)
     except booking.NotBooked:
         return Reply(texts.APPOINTMENT_GONE, State.MENU)
+    except booking.TooLateToChange:
+        return too_late(turn)
     except booking.NotFound:
-        return _lost(turn)
+        return flow.lost(turn)
     except booking.BookingError:
-        return _taken(turn, start)
-    professional = made.professional.name if turn.memo("several", several_professionals) else None
-    return Reply(texts.booked(made.type, day_label(made.date, turn.tz), time_label(made.date, turn.tz),
-                              turn.business, professional), State.MENU)
+        return _taken(turn, flow, start)
 
 
-def _book(turn: Turn, start: dt.datetime) -> Appointment:
-    service = _service(turn)
-    if service is None or not service.active:
-        raise booking.NotFound("service")
-    chosen = turn.data.get("professional_id")
-    if isinstance(chosen, int):
-        return booking.book(user_id=turn.user.id, service=service, start=start, rules=turn.rules,
-                            now=turn.now, professional_id=chosen)
-    return booking.book(user_id=turn.user.id, service=service, start=start, rules=turn.rules,
-                        now=turn.now, professional_ids=[p.id for p in professionals_for(turn, service)])
-
-
-def _taken(turn: Turn, start: dt.datetime) -> Reply:
+def _taken(turn: Turn, flow: Flow, start: dt.datetime) -> Reply:
     """The slot went between the offer and the yes: say so and offer the nearest free times."""
     day = start.astimezone(turn.tz).date()
-    found = _free_on(turn, day)
+    found = _free_on(turn, flow, day)
     if isinstance(found, Reply):
         return found
     need, starts = found
     if not starts:
-        closed = _day_closed(turn, need, day)
+        closed = _day_closed(turn, flow, need, day)
         text = texts.slot_taken(day_label(day, turn.tz), time_label(start, turn.tz), [])
         return Reply(f"{text}\n\n{closed.text}", closed.state, closed.data)
-    return _nearest(turn, day, start, starts, texts.slot_taken)
-
-
-def start_reschedule(turn: Turn, appointment: Appointment) -> Reply:
-    """Begins moving an appointment: offers days for it."""
-    turn.data = {"flow": "reschedule", "appointment_id": appointment.id}
-    return offer_days(turn)
+    return _nearest(turn, flow, day, start, starts, texts.slot_taken)

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from bot import choices, texts
-from bot.engine import Reply, Turn
+from bot.flows import menu
 from bot.names import valid_name
 from bot.states import State
+from bot.turn import Reply, Turn
 from storage.models import User
 
 
 def start(turn: Turn) -> Reply:
     """Greets a new number and asks for a name, offering the WhatsApp profile name."""
+    if turn.user is not None:
+        return menu.greet_known(turn)
     greeting = texts.greeting_new(turn.business)
     profile = valid_name(turn.profile_name)
     if profile:
@@ -20,6 +23,8 @@ def start(turn: Turn) -> Reply:
 
 def ask_name(turn: Turn) -> Reply:
     """Stores the name typed and registers the phone, then shows the menu."""
+    if turn.user is not None:  # registered meanwhile (by the owner or the API)
+        return menu.greet_known(turn)
     name = valid_name(turn.text)
     if name is None:
         return Reply(texts.INVALID_NAME, State.ASK_NAME)
@@ -28,6 +33,8 @@ def ask_name(turn: Turn) -> Reply:
 
 def confirm_name(turn: Turn) -> Reply:
     """Registers the offered profile name on 'sim'; on 'não' asks for the name."""
+    if turn.user is not None:
+        return menu.greet_known(turn)
     answer = choices.yes_no(turn.text)
     if answer is True:
         return register(turn, turn.data["profile_name"])

@@ -16,6 +16,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
 logger = logging.getLogger(__name__)
 
 
@@ -60,9 +65,6 @@ class TwilioSender:
     def client(self):
         client = getattr(self._local, "client", None)
         if client is None:
-            from twilio.http.http_client import TwilioHttpClient
-            from twilio.rest import Client
-
             client = Client(self.settings.twilio_account_sid, self.settings.twilio_auth_token,
                             http_client=TwilioHttpClient(timeout=self.TIMEOUT))
             if self.settings.twilio_api_url:
@@ -71,9 +73,6 @@ class TwilioSender:
         return client
 
     def send(self, message: Outgoing) -> str:
-        import requests
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
         kwargs: dict[str, Any] = {"to": f"whatsapp:{message.to}", "from_": self.settings.twilio_whatsapp_from}
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback

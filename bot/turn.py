@@ -1,0 +1,83 @@
+"""The types every step shares: the message in (`Inbound`), what a step sees (`Turn`) and what it
+answers (`Reply`). The engine, the routing table and the flows all import them from here."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.states import State
+from config import Settings
+from storage.availability import Rules
+from storage.models import User
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message as Twilio delivered it."""
+
+    phone: str
+    text: str
+    sid: str
+    profile_name: str | None = None
+    has_media: bool = False
+
+
+@dataclass
+class Turn:
+    """Everything a step needs to answer one message."""
+
+    phone: str
+    text: str
+    user: User | None
+    state: State
+    data: dict[str, Any]
+    now: dt.datetime
+    settings: Settings
+    profile_name: str | None = None
+    has_media: bool = False
+    is_admin: bool = False
+    last_inbound_at: dt.datetime | None = None  # the phone's previous message
+    recent: int = 0  # messages from this phone in the last minute, before this one
+    idle_since: dt.datetime | None = None  # when the phone last wrote, or the conversation last moved
+
+    @property
+    def rules(self) -> Rules:
+        return Rules.from_settings(self.settings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.timezone
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(self.settings.timezone).date()
+
+    @property
+    def business(self) -> str:
+        return self.settings.business_name
+
+    @property
+    def name(self) -> str | None:
+        return self.user.name if self.user else None
+
+
+@dataclass
+class Reply:
+    """What to answer, and where the conversation goes next."""
+
+    text: str
+    state: State
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def stay(turn: Turn, text: str) -> Reply:
+    """Answers without moving the conversation."""
+    return Reply(text, turn.state, turn.data)
+
+
+# A step answers a message; a filter or fallback may also pass (None) to the next route.
+Step = Callable[[Turn], Reply]
+Route = Callable[[Turn], Reply | None]
