@@ -142,6 +142,9 @@ class TcpProxy:
         return len(links)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._server is None:  # accepted just before going down, handled just after
+            _reset(writer)
+            return
         self.accepted += 1
         link = _Link(writer)
         link.task = asyncio.current_task()
