@@ -136,6 +136,10 @@ def test_two_processes_upgrading_at_once_apply_each_migration_once(backend, tmp_
 
 
 # --- MySQL connection handling ----------------------------------------------------------------------
+# These kill one connection, the test's own (KILL <its CONNECTION_ID()>), on the shared server: that
+# is exactly "the server dropped this connection", touches no other client, and needs no proxy.
+# Tests never stop, restart or reconfigure a server they did not start; a whole-server outage is
+# made at a proxy (test_reliability.py).
 
 def test_a_connection_killed_by_the_server_is_replaced(backend, app, client, api):
     if backend != "mysql":
