@@ -5,9 +5,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from api import errors, headers, health, routes
+    """Registers the API, /openapi.json, /healthz, the JSON errors and the security headers."""
+    from api import errors, headers, health, openapi, routes
 
-    app.register_blueprint(routes.bp)
+    openapi.init_app(app).register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
-    errors.init_app(app)
+    errors.init_app(app)  # after flask-smorest's own handler, which it replaces: every error is {"error": ...}
     headers.init_app(app)
