@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import errors, headers, health, routes
+from api import errors, headers, health, openapi, routes
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(routes.bp)
+    """Registers the API, /openapi.json, /healthz, the JSON errors and the security headers."""
+    openapi.init_app(app).register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
-    errors.init_app(app)
+    errors.init_app(app)  # after flask-smorest's own handler, which it replaces: every error is {"error": ...}
     headers.init_app(app)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bot import choices
+from storage.names import clean_name
 
 _FORBIDDEN = re.compile(r"[<>{}\[\]|\\/@#$%^&*=+_~`\"0-9:;]|https?|www\.", re.IGNORECASE)
 _NOT_NAMES = choices.YES | choices.NO | choices.GLOBAL_WORDS | choices.GREETINGS | {
@@ -17,11 +17,8 @@ def valid_name(text: str | None) -> str | None:
         return None
     name = " ".join(str(text).split())
     name = re.sub(r"^(?:meu nome (?:e|é)|me chamo|sou (?:a|o)?)\s+", "", name, flags=re.IGNORECASE).strip()
-    if not 2 <= len(name) <= 60 or _FORBIDDEN.search(name):
-        return None
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        return None
-    if sum(ch.isalpha() for ch in name) < 2 or choices.clean(name) in _NOT_NAMES:
+    name = clean_name(name, 60)  # the rule every way in shares: visible text with two letters
+    if name is None or _FORBIDDEN.search(name) or choices.clean(name) in _NOT_NAMES:
         return None
     if name.islower():
         name = " ".join(part[:1].upper() + part[1:] for part in name.split(" "))

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from storage.models import Appointment, AppointmentStatus, OutboundMessage, OutboxKind, Service
 from tests.helpers import API_TOKEN, freeze, local
@@ -57,11 +60,12 @@ def test_openapi_is_public_and_describes_every_route(client, app):
     assert response.status_code == 200
     spec = response.get_json()
     assert spec["openapi"].startswith("3.1")
-    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops
+                  if method != "parameters"}
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi":
-            path = rule.rule.replace("<int:", "{").replace(">", "}")
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)  # <int(min=1):id> -> {id}
             served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == documented
 
@@ -318,3 +322,123 @@ def test_times_are_stored_in_utc_on_every_backend(api, shop, db):
     raw = db.execute_sql("SELECT date FROM appointments").fetchone()[0]
     assert str(raw).startswith("2026-12-08 17:00:00")  # 14:00 in São Paulo (UTC-3)
     assert Appointment.get().date == dt.datetime(2026, 12, 8, 17, 0, tzinfo=dt.UTC)
+
+
+# --- odd input: a 400 (or 413) with a short message, never a 500 -------------------------------------
+
+def post_raw(api, path: str, text: str):
+    """POSTs `text` as it is, so a test can send JSON that json.dumps would never write."""
+    return api.client.post(path, data=text.encode("utf-8", "surrogatepass"), headers=api.headers,
+                           content_type="application/json")
+
+
+@pytest.mark.parametrize("query", [
+    "?offset=²", "?limit=²", "?user_id=²", "?offset=1.5", "?limit=1e3", "?user_id=1%00",
+    "?to=9999-12-31", "?from=9999-12-31T23:00", "?from=0001-01-01T00:00%2B14:00", "?from=0999-12-31",
+    "?limit=" + "9" * 5000, "?offset=" + "9" * 5000, "?user_id=" + "9" * 5000, "?from=" + "2026-12-08" * 1000,
+    "?status=%00", "?status=" + "x" * 100_000, "?from=%ED%A0%BD", "?to=",
+])
+def test_odd_query_values_are_400(api, db, query):
+    response = api.get("/appointments" + query)
+    assert response.status_code == 400, query
+    assert set(response.get_json()) == {"error"}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["user_id", "from", "to", "status", "limit", "offset"]), value=st.text(max_size=50))
+def test_no_query_value_is_a_server_error(api, db, name, value):
+    response = api.get("/appointments", query_string={name: value})
+    assert response.status_code in (200, 400), (name, value)
+
+
+@pytest.mark.parametrize("path", ["/users/99999999999999999999", "/appointments/99999999999999999999",
+                                  "/users/0", "/appointments/2147483648"])
+def test_ids_out_of_range_are_404(api, db, path):
+    assert api.get(path).status_code == 404
+    if path.startswith("/appointments"):
+        assert api.delete(path).status_code == 404
+
+
+@pytest.mark.parametrize("raw", ['{"name": "\\ud83d", "phone": "+5511999999999"}',
+                                 '{"name": "Ana \\udc8e Souza", "phone": "+5511999999999"}',
+                                 '{"name": "Ana", "phone": "+55119999\\ud83d99999"}'])
+def test_a_lone_surrogate_is_400(api, db, raw):
+    response = post_raw(api, "/users", raw)
+    assert response.status_code == 400
+    assert set(response.get_json()) == {"error"}
+    assert api.get("/users").get_json() == []
+
+
+@pytest.mark.parametrize("path", ["/users", "/appointments"])
+def test_json_nested_50000_deep_is_400(api, db, path):
+    deep = "[" * 50_000 + "]" * 50_000
+    for raw in (deep, '{"name": "Ana", "phone": "+5511999999999", "extra": ' + deep + "}"):
+        response = post_raw(api, path, raw)
+        assert response.status_code == 400
+        assert response.get_json() == {"error": "Body is not valid JSON"}
+
+
+@pytest.mark.parametrize("path", ["/users", "/appointments"])
+def test_a_huge_body_is_413_before_it_is_read(api, db, path):
+    response = api.post(path, json={"name": "Ana", "phone": "+5511999999999", "notes": "x" * 200_000})
+    assert response.status_code == 413
+    assert set(response.get_json()) == {"error"}
+    assert api.get("/users").get_json() == []
+
+
+# --- names: one rule for every way in (storage/names.py) -----------------------------------------------
+
+@pytest.mark.parametrize("name", [
+    "Ana\x00", "\x00\x00Ana", "\u200b" * 10, "Ana\u200bSouza", "Ana \u202eazuoS", "Ana\u2066Souza",
+    "Ana\nSouza", "Ana\tSouza", "Ana\u2028Souza", "Ana\u2029", "Ana\ufeff", "\u3164\u3164", "A", "A 1",
+    "12345", "💈💈", "Ana\ue000",
+])
+def test_names_with_control_or_invisible_characters_are_refused(api, db, name):
+    response = api.post("/users", json={"name": name, "phone": "+5511999999999"})
+    assert response.status_code == 400, repr(name)
+    assert response.get_json()["error"].startswith("name ")
+    assert api.get("/users").get_json() == []
+
+
+@pytest.mark.parametrize("given, stored", [("  Ana   Souza ", "Ana Souza"), ("Ana\u00a0Souza", "Ana Souza"),
+                                           ("Zoë O'Brien-Smith", "Zoë O'Brien-Smith"), ("李小龙", "李小龙"),
+                                           ("Jo", "Jo"), ("Ana ❤️", "Ana ❤️")])
+def test_names_are_stored_tidied(api, db, given, stored):
+    response = api.post("/users", json={"name": given, "phone": "+5511999999999"})
+    assert response.status_code == 201, response.get_json()
+    assert api.get(f"/users/{response.get_json()['id']}").get_json()["name"] == stored
+
+
+# --- the OpenAPI document ---------------------------------------------------------------------------------
+
+def test_openapi_declares_the_bearer_scheme_and_every_error(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
+    assert spec["security"] == [{"bearer": []}]
+    operations = {op["operationId"]: (method, op) for ops in spec["paths"].values() for method, op in ops.items()
+                  if method != "parameters"}
+    assert set(operations) == {"listUsers", "createUser", "getUser", "listServices", "listProfessionals",
+                               "listAppointments", "createAppointment", "getAppointment", "cancelAppointment"}
+    expected = {"listUsers": {"200"}, "createUser": {"201", "400", "409", "413", "415"}, "getUser": {"200", "404"},
+                "listServices": {"200"}, "listProfessionals": {"200"}, "listAppointments": {"200", "400"},
+                "createAppointment": {"201", "400", "404", "409", "413", "415"},
+                "getAppointment": {"200", "404"}, "cancelAppointment": {"200", "404", "409"}}
+    for operation_id, (_, op) in operations.items():
+        assert set(op["responses"]) == expected[operation_id] | {"401", "503"}, operation_id
+        assert "WWW-Authenticate" in op["responses"]["401"]["headers"]
+        for status, response in op["responses"].items():
+            if status >= "400":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, (operation_id, status)
+    assert spec["components"]["schemas"]["Error"]["required"] == ["error"]
+
+
+def test_openapi_constraints_are_the_code_s(client):
+    from storage.availability import MAX_DURATION
+
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    assert set(schemas["NewUser"]["required"]) == {"name", "phone"}
+    assert schemas["NewUser"]["properties"]["name"]["maxLength"] == 100
+    assert set(schemas["NewAppointment"]["required"]) == {"user_id", "date"}
+    duration = schemas["NewAppointment"]["properties"]["duration"]
+    assert duration["maximum"] == MAX_DURATION.total_seconds() // 60 and duration["minimum"] == 1

@@ -28,10 +28,13 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(app, db, tmp
     database.close()
     st = os.path.join(os.path.dirname(sys.executable), "st")
     examples = os.environ.get("SCHEMATHESIS_EXAMPLES", "40")
+    # One worker: with two, schemathesis' coverage phase has hypothesis call ast.parse from two
+    # threads at once, which CPython 3.11 answers with "SystemError: AST constructor recursion
+    # depth mismatch" (an error in the tool, not a finding).
     with gunicorn(app.config["SETTINGS"].database_url) as server:
         done = subprocess.run(
             [st, "run", f"{server.url}/openapi.json", "--header", f"Authorization: Bearer {API_TOKEN}",
-             "--checks", "all", "--exclude-checks", "positive_data_acceptance,use_after_free", "--max-examples", examples, "--seed", "20261129", "--workers", "2",
+             "--checks", "all", "--exclude-checks", "positive_data_acceptance,use_after_free", "--max-examples", examples, "--seed", "20261129", "--workers", "1",
              "--generation-database", "none", "--request-timeout", "10", "--report", "junit",
              "--report-dir", str(tmp_path), "--no-color"],
             cwd=ROOT, capture_output=True, text=True, timeout=600)
