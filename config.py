@@ -11,7 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-import phonenumbers
+
+from storage import phones
 
 PRODUCTION_SECRETS = ("TWILIO_AUTH_TOKEN", "API_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_WHATSAPP_FROM")
 
@@ -47,21 +48,18 @@ def parse_leads(value: str) -> tuple[dt.timedelta, ...]:
     return tuple(sorted(leads, reverse=True))
 
 
-def parse_phone_list(value: str, name: str) -> tuple[str, ...]:
-    """Reads a comma-separated list of phone numbers into E.164 strings."""
-    phones = []
+def parse_people(value: str, name: str) -> tuple[str, ...]:
+    """Reads a comma-separated list of phone numbers (into E.164) and WhatsApp user ids."""
+    people = []
     for part in str(value or "").split(","):
         part = part.strip()
         if not part:
             continue
-        try:
-            number = phonenumbers.parse(part.removeprefix("whatsapp:"), "BR")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ConfigError(f"{name} has an invalid phone number: {part!r}")
-        phones.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return tuple(dict.fromkeys(phones))
+        person = phones.normalize(part) or phones.whatsapp_id(part)
+        if person is None:
+            raise ConfigError(f"{name} has an invalid phone number or WhatsApp user id: {part!r}")
+        people.append(person)
+    return tuple(dict.fromkeys(people))
 
 
 def _clock_time(value: str, name: str) -> dt.time:
@@ -129,7 +127,7 @@ class Settings:
         "twilio_reminder_content_sid": ("TWILIO_REMINDER_CONTENT_SID", str),
         "twilio_notice_content_sid": ("TWILIO_NOTICE_CONTENT_SID", str),
         "public_url": ("PUBLIC_URL", str),
-        "admin_phones": ("ADMIN_PHONES", lambda v: parse_phone_list(v, "ADMIN_PHONES")),
+        "admin_phones": ("ADMIN_PHONES", lambda v: parse_people(v, "ADMIN_PHONES")),
         "api_token": ("API_TOKEN", str),
         "timezone": ("TIMEZONE", lambda v: _zone(v)),
         "reminder_leads": ("REMINDER_LEADS", parse_leads),

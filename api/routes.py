@@ -8,7 +8,6 @@ import hmac
 import logging
 from typing import Any
 
-import peewee
 from flask import current_app, request
 from flask.views import MethodView
 
@@ -29,6 +28,7 @@ from api.schemas import (
 from api.validation import Blueprint
 from storage import booking, clock
 from storage.availability import Rules
+from storage.db import run_in_transaction
 from storage.folding import fold
 from storage.models import Appointment, AppointmentStatus, Professional, Service, User
 
@@ -65,7 +65,7 @@ class Users(MethodView):
     @bp.doc(operationId="listUsers")
     def get(self):
         """List users"""
-        return User.select().order_by(User.id)
+        return User.registered_ones().order_by(User.id)
 
     @bp.arguments(NewUserSchema)
     @errors(bp, {400: "A field is missing or invalid", 409: "The phone is already registered",
@@ -74,11 +74,16 @@ class Users(MethodView):
     @bp.doc(operationId="createUser")
     def post(self, new: dict[str, Any]):
         """Create a user"""
-        try:
-            user = User.create(name=new["name"], phone=new["phone"], created_at=clock.now())
-        except peewee.IntegrityError:
-            raise ApiError(409, "A user with this phone already exists") from None
-        return {"message": "User created", "id": user.id}
+        def register() -> int | None:
+            # Someone who wrote without giving a name is registered under the name given here.
+            person = User.identify(new["phone"], None, clock.now())
+            named = User.update(name=new["name"]).where((User.id == person.id) & User.name.is_null()).execute()
+            return person.id if named else None
+
+        user_id = run_in_transaction(register)
+        if user_id is None:
+            raise ApiError(409, "A user with this phone already exists")
+        return {"message": "User created", "id": user_id}
 
 
 @bp.route(f"/users/<{ID}:user_id>")
@@ -88,7 +93,7 @@ class UserById(MethodView):
     @bp.doc(operationId="getUser")
     def get(self, user_id: int):
         """Get a user"""
-        user = User.get_or_none(User.id == user_id)
+        user = User.registered_ones().where(User.id == user_id).first()
         if user is None:
             raise ApiError(404, "User not found")
         return user

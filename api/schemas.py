@@ -101,7 +101,12 @@ class AppointmentFiltersSchema(Schema):
 class UserSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    phone = fields.String(required=True, metadata={"description": "E.164", "pattern": r"^\+[1-9][0-9]{6,15}$"})
+    phone = fields.String(required=True, allow_none=True, metadata={
+        "description": "E.164, or null when WhatsApp hides the number behind a username",
+        "pattern": r"^\+[1-9][0-9]{6,15}$"})
+    whatsapp_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "the WhatsApp user id (business-scoped, like BR.1A2B3C), or null when unknown",
+        "pattern": r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$"})
 
 
 class ServiceSchema(Schema):

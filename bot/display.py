@@ -37,5 +37,10 @@ def owner_line(appointment: Appointment, user: User, tz: ZoneInfo, with_day: boo
         status = texts.admin_status(appointment.confirmed_at is not None)
     else:
         status = texts.STATUS_LABELS[appointment.status.value]
-    return texts.owner_appointment_line(when, appointment.id, user.name, phones.display(user.phone),
-                                        appointment.type, status)
+    return texts.owner_appointment_line(when, appointment.id, user.name, contact(user), appointment.type, status)
+
+
+def contact(user: User) -> str:
+    """How the owner reaches a customer: their phone, or their WhatsApp user id when WhatsApp
+    hides the phone behind a username."""
+    return phones.display(user.phone) if user.phone else texts.whatsapp_user(user.whatsapp_id)

@@ -2,8 +2,9 @@
 
 The one way through a turn, on every database:
 
-1. lock the phone's conversation row (created on first contact), so one phone's messages are
-   handled one at a time across processes;
+1. find who is writing (by phone, WhatsApp user id, or both: `User.identify`) and lock their
+   conversation row (created on first contact), so one person's messages are handled one at a
+   time across processes;
 2. a MessageSid seen before gets the reply it got then, and nothing else happens;
 3. read who is writing and how recently they wrote;
 4. route the message (bot/conversation.py) and run the step;
@@ -29,7 +30,7 @@ RATE_WINDOW = dt.timedelta(minutes=1)
 
 
 class SidReused(Exception):
-    """A MessageSid already answered for another phone: not a redelivery, so nothing is said."""
+    """A MessageSid already answered for another person: not a redelivery, so nothing is said."""
 
 
 def handle(inbound: Inbound, settings: Settings) -> str:
@@ -39,33 +40,39 @@ def handle(inbound: Inbound, settings: Settings) -> str:
 
 def _turn(inbound: Inbound, settings: Settings) -> str:
     now = clock.now()
-    conversation = Conversation.locked(inbound.phone, now)
+    contact = User.identify(inbound.phone, inbound.whatsapp_id, now)
+    conversation = Conversation.locked(contact.id, now)
     seen = InboundMessage.reply_to(inbound.sid)
     if seen is not None:
-        phone, reply = seen
-        if phone != inbound.phone:
+        person, reply = seen
+        if person != contact.id:
             raise SidReused()
         return reply or ""
-    turn = _load(inbound, settings, conversation, now)
+    turn = _load(inbound, settings, contact, conversation, now)
     reply = route(turn)
     conversation.move(reply.state.value, reply.data, now)
-    InboundMessage.create(sid=inbound.sid, phone=inbound.phone, reply=reply.text, created_at=now)
+    InboundMessage.create(sid=inbound.sid, user=contact.id, reply=reply.text, created_at=now)
     return reply.text
 
 
-def _load(inbound: Inbound, settings: Settings, conversation: Conversation, now: dt.datetime) -> Turn:
+def _load(inbound: Inbound, settings: Settings, contact: User, conversation: Conversation,
+          now: dt.datetime) -> Turn:
     """What a step may ask about the person writing, read under the conversation's lock."""
-    user = User.get_or_none(User.phone == inbound.phone)
-    arrivals = InboundMessage.recent(inbound.phone, settings.rate_limit_per_minute + 1)
+    arrivals = InboundMessage.recent(contact.id, settings.rate_limit_per_minute + 1)
     last = arrivals[0] if arrivals else None
     state, data = State.parse(conversation.state), dict(conversation.data or {})
-    if user is None and state not in REGISTRATION:  # a number nobody knows starts from the beginning
+    if not contact.registered and state not in REGISTRATION:  # nobody knows them: from the beginning
         state, data = State.START, {}
-    return Turn(phone=inbound.phone, text=inbound.text.strip(), user=user, state=state, data=data, now=now,
-                settings=settings, profile_name=inbound.profile_name, has_media=inbound.has_media,
-                is_admin=inbound.phone in settings.admin_phones, last_inbound_at=last,
+    return Turn(contact=contact, text=inbound.text.strip(), user=contact if contact.registered else None,
+                state=state, data=data, now=now, settings=settings, profile_name=inbound.profile_name,
+                has_media=inbound.has_media, is_admin=is_admin(contact, settings), last_inbound_at=last,
                 recent=sum(1 for moment in arrivals if moment > now - RATE_WINDOW),
                 idle_since=last or conversation.updated_at)
+
+
+def is_admin(person: User, settings: Settings) -> bool:
+    """Whether the person is one of ADMIN_PHONES (by phone or by WhatsApp user id)."""
+    return bool({person.phone, person.whatsapp_id} & set(settings.admin_phones))
 
 
 __all__ = ["Inbound", "Reply", "SidReused", "Turn", "handle"]

@@ -447,6 +447,10 @@ def time_range(start: str, end: str) -> str:
     return f" das {start} às {end}"
 
 
+def whatsapp_user(whatsapp_id: str) -> str:
+    return f"usuário do WhatsApp {whatsapp_id}"
+
+
 def client_line(name: str, phone: str, since: str) -> str:
     return f"{name} - {phone} (desde {since})"
 
@@ -543,3 +547,15 @@ def professional_removed(name: str, kept: list[str]) -> str:
     if kept:
         text += "\n⚠️ Estes agendamentos com ela(e) continuam marcados (remarque ou cancele):\n" + "\n".join(kept)
     return text
+
+
+# --- the development simulator -------------------------------------------------------------------
+
+SIMULATOR_BAD_SENDER = "Informe um telefone válido (ou um ID do WhatsApp, como BR.1A2B3C) e um texto."
+SIMULATOR_BAD_CLOCK = "Use algo como 1d, 2h ou 30m."
+CHAT_NEEDS_WHATSAPP_ID = "Para esconder o telefone, comece com --whatsapp-id BR.1A2B3C."
+
+
+def chat_speaking_as(phone: str | None, whatsapp_id: str | None) -> str:
+    who = " e ".join(part for part in (phone, whatsapp_id and f"ID {whatsapp_id}") if part)
+    return f"Conversando como {who}."

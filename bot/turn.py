@@ -16,9 +16,10 @@ from storage.models import User
 
 @dataclass(frozen=True)
 class Inbound:
-    """One message as Twilio delivered it."""
+    """One message as Twilio delivered it, from a phone, a WhatsApp user id, or both."""
 
-    phone: str
+    phone: str | None
+    whatsapp_id: str | None
     text: str
     sid: str
     profile_name: str | None = None
@@ -29,9 +30,9 @@ class Inbound:
 class Turn:
     """Everything a step needs to answer one message."""
 
-    phone: str
+    contact: User  # who wrote (known since their first message)
     text: str
-    user: User | None
+    user: User | None  # the same person once registered, else None
     state: State
     data: dict[str, Any]
     now: dt.datetime
@@ -39,9 +40,9 @@ class Turn:
     profile_name: str | None = None
     has_media: bool = False
     is_admin: bool = False
-    last_inbound_at: dt.datetime | None = None  # the phone's previous message
-    recent: int = 0  # messages from this phone in the last minute, before this one
-    idle_since: dt.datetime | None = None  # when the phone last wrote, or the conversation last moved
+    last_inbound_at: dt.datetime | None = None  # the person's previous message
+    recent: int = 0  # messages from this person in the last minute, before this one
+    idle_since: dt.datetime | None = None  # when the person last wrote, or the conversation last moved
 
     @property
     def rules(self) -> Rules:

@@ -112,22 +112,29 @@ def inbound():
     sender = request.form.get("From")
     if not sender:
         return Response("Bad Request: From is required", status=400, mimetype="text/plain")
-    phone = phones.from_whatsapp(sender)
-    if phone is None:
-        return Response("Bad Request: From is not a phone number", status=400, mimetype="text/plain")
+    # From is the phone, or the WhatsApp user id of someone whose number WhatsApp hides;
+    # ExternalUserId, when Twilio sends it, is that user id.
+    phone, whatsapp_id = phones.from_whatsapp(sender), phones.whatsapp_id(sender)
+    external = request.form.get("ExternalUserId")
+    if external:
+        if phones.whatsapp_id(external) is None or (whatsapp_id and external.removeprefix("whatsapp:") != whatsapp_id):
+            return Response("Bad Request: ExternalUserId is not a WhatsApp user id", status=400, mimetype="text/plain")
+        whatsapp_id = phones.whatsapp_id(external)
+    if phone is None and whatsapp_id is None:
+        return Response("Bad Request: From is not a WhatsApp address", status=400, mimetype="text/plain")
     try:
         media = int(request.form.get("NumMedia", "0") or 0)
     except ValueError:
         media = 0
-    # Every message is recorded (it is the phone's activity too), even one without a MessageSid.
+    # Every message is recorded (it is the person's activity too), even one without a MessageSid.
     sid = request.form.get("MessageSid") or f"local-{uuid.uuid4().hex}"
-    message = Inbound(phone=phone, text=inbound_text(), sid=sid, profile_name=request.form.get("ProfileName") or None,
-                      has_media=media > 0)
+    message = Inbound(phone=phone, whatsapp_id=whatsapp_id, text=inbound_text(), sid=sid,
+                      profile_name=request.form.get("ProfileName") or None, has_media=media > 0)
     settings = current_app.config["SETTINGS"]
     try:
         reply = engine.handle(message, settings)
     except engine.SidReused:
-        logger.warning("a MessageSid already answered for another number; nothing done")
+        logger.warning("a MessageSid already answered for another person; nothing done")
         return twiml("")
     except peewee.PeeweeException as exc:
         if is_unavailable(exc):

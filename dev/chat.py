@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot import texts
 from dev import simulator
 from scheduler.sender import MemorySender
 from scheduler.worker import build_dispatcher, run_pass
@@ -21,21 +22,23 @@ from storage import phones
 _TIME = re.compile(r"^/time\s+\+?(\d+)\s*([mhd])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 HELP = ("Comandos: /time +1d (avança o relógio e roda o agendador), /pass (roda o agendador), "
+        "/usuario (passa a esconder o telefone, como quem adotou um nome de usuário; de novo volta), "
         "/quit (sai). Qualquer outra linha vai como mensagem.")
 
 
 class Session:
     """One terminal conversation: sends lines, and prints what comes back or goes out."""
 
-    def __init__(self, app, phone: str, profile_name: str | None = None, echo=click.echo):
+    def __init__(self, app, speaker: simulator.Speaker, profile_name: str | None = None, echo=click.echo):
         self.app = app
-        self.phone = phone
+        self.speaker = speaker
         self.profile_name = profile_name
         self.echo = echo
         # Outbound messages are shown from the outbox; the console sender would print them twice.
         app.extensions["sender"] = MemorySender()
         self.dispatcher = build_dispatcher(app)
-        self.last_seen = max([m.id for m in simulator.delivered(app, phone)], default=0)
+        self.last_seen = max([m.id for m in simulator.delivered(app, speaker)], default=0)
+        self.hidden_phone: str | None = None
 
     def close(self) -> None:
         self.dispatcher.close()
@@ -51,6 +54,9 @@ class Session:
         if line.strip() == "/pass":
             self._pass()
             return True
+        if line.strip() == "/usuario":
+            self._toggle_username()
+            return True
         match = _TIME.match(line.strip())
         if match:
             delta = dt.timedelta(**{_UNITS[match[2].lower()]: int(match[1])})
@@ -61,7 +67,7 @@ class Session:
         if line.startswith("/"):
             self.echo(HELP)
             return True
-        for reply in simulator.send(self.app, self.phone, line, self.profile_name):
+        for reply in simulator.send(self.app, self.speaker, line, self.profile_name):
             self.echo(f"🤖 {reply}\n")
         self._pass()
         return True
@@ -70,27 +76,48 @@ class Session:
         run_pass(self.app, self.dispatcher)
         self._show_outbound()
 
+    def _toggle_username(self) -> None:
+        """Hides the phone (only the WhatsApp user id is sent, as for a customer who adopted a
+        username), or shows it again."""
+        if not self.speaker.whatsapp_id:
+            self.echo(texts.CHAT_NEEDS_WHATSAPP_ID)
+            return
+        if self.hidden_phone is None and self.speaker.phone:
+            self.hidden_phone = self.speaker.phone
+            self.speaker = simulator.Speaker(whatsapp_id=self.speaker.whatsapp_id)
+        elif self.hidden_phone is not None:
+            self.speaker = simulator.Speaker(phone=self.hidden_phone, whatsapp_id=self.speaker.whatsapp_id)
+            self.hidden_phone = None
+        self.echo(texts.chat_speaking_as(self.speaker.phone, self.speaker.whatsapp_id))
+
     def _show_outbound(self) -> None:
-        for message in simulator.delivered(self.app, self.phone, self.last_seen):
+        for message in simulator.delivered(self.app, self.speaker, self.last_seen):
             self.echo(f"📨 [{message.kind} {message.at}] {message.text}\n")
             self.last_seen = message.id
 
 
 @click.command("chat")
-@click.option("--phone", default="+5511988887777", show_default=True, help="the customer's number")
+@click.option("--phone", default="+5511988887777", show_default=True,
+              help="the customer's number ('' for a customer known only by a WhatsApp user id)")
+@click.option("--whatsapp-id", default=None, help="the customer's WhatsApp user id, like BR.1A2B3C (sent as ExternalUserId)")
 @click.option("--admin", is_flag=True, help="speak as the first ADMIN_PHONES number (the demo owner)")
 @click.option("--name", "profile_name", default=None, help="WhatsApp profile name to send")
 @with_appcontext
-def chat_command(phone: str, admin: bool, profile_name: str | None) -> None:
+def chat_command(phone: str, whatsapp_id: str | None, admin: bool, profile_name: str | None) -> None:
     """Chat with the bot from the terminal (development)."""
     app = current_app._get_current_object()
     if app.config["SETTINGS"].production:
         raise click.ClickException("the terminal chat is for development")
-    number = simulator.admin_phone(app) if admin else phones.normalize(phone)
-    if number is None:
-        raise click.ClickException(f"not a phone number: {phone}")
-    session = Session(app, number, profile_name)
-    click.echo(f"Conversando como {number}. {HELP}")
+    if admin:
+        speaker = simulator.admin(app)
+    else:
+        number = phones.normalize(phone) if phone else None
+        user_id = phones.whatsapp_id(whatsapp_id) if whatsapp_id else None
+        if (phone and number is None) or (whatsapp_id and user_id is None) or not (number or user_id):
+            raise click.ClickException(f"not a phone number or WhatsApp user id: {phone or whatsapp_id}")
+        speaker = simulator.Speaker(phone=number, whatsapp_id=user_id)
+    session = Session(app, speaker, profile_name)
+    click.echo(f"{texts.chat_speaking_as(speaker.phone, speaker.whatsapp_id)} {HELP}")
     try:
         while True:
             try:

@@ -28,18 +28,37 @@ KIND_LABELS = {OutboxKind.REMINDER: "lembrete", OutboxKind.NOTICE: "aviso", Outb
                OutboxKind.CONFIRMATION: "confirmação", OutboxKind.SUMMARY: "resumo"}
 
 
-def admin_phone(app: Flask) -> str:
-    phones = app.config["SETTINGS"].admin_phones
-    return phones[0] if phones else DEMO_ADMIN_PHONE
+@dataclass(frozen=True)
+class Speaker:
+    """Who the simulator speaks as: a phone, a WhatsApp user id (a customer with a username), or
+    both (Twilio then sends the phone in From and the user id in ExternalUserId)."""
+
+    phone: str | None = None
+    whatsapp_id: str | None = None
+
+    @property
+    def addresses(self) -> list[str]:
+        return [a for a in (self.phone, self.whatsapp_id) if a]
 
 
-def send(app: Flask, phone: str, text: str, profile_name: str | None = None) -> list[str]:
+def admin(app: Flask) -> Speaker:
+    """The first of ADMIN_PHONES (the demo owner by default)."""
+    people = app.config["SETTINGS"].admin_phones
+    first = people[0] if people else DEMO_ADMIN_PHONE
+    return Speaker(phone=first) if first.startswith("+") else Speaker(whatsapp_id=first)
+
+
+def send(app: Flask, speaker: Speaker, text: str, profile_name: str | None = None) -> list[str]:
     """Delivers one message to the webhook as Twilio would; returns the bot's reply messages."""
     settings = app.config["SETTINGS"]
-    form = {"From": f"whatsapp:{phone}", "To": settings.twilio_whatsapp_from or "whatsapp:+14155238886",
+    form = {"From": f"whatsapp:{speaker.phone or speaker.whatsapp_id}",
+            "To": settings.twilio_whatsapp_from or "whatsapp:+14155238886",
             "Body": text, "MessageSid": f"SMdev{int(time.time() * 1000):013d}{next(_SIDS):014d}",
-            "AccountSid": settings.twilio_account_sid or "AC" + "0" * 32, "NumMedia": "0",
-            "WaId": phone.lstrip("+")}
+            "AccountSid": settings.twilio_account_sid or "AC" + "0" * 32, "NumMedia": "0"}
+    if speaker.phone:
+        form["WaId"] = speaker.phone.lstrip("+")
+    if speaker.whatsapp_id:
+        form["ExternalUserId"] = f"whatsapp:{speaker.whatsapp_id}"
     if profile_name:
         form["ProfileName"] = profile_name
     url = (settings.public_url.rstrip("/") if settings.public_url else "http://localhost") + "/whatsapp"
@@ -61,12 +80,12 @@ class Delivered:
     at: str
 
 
-def delivered(app: Flask, phone: str, after: int = 0) -> list[Delivered]:
-    """Messages the business sent to this phone (reminders, notices) after outbox id `after`."""
+def delivered(app: Flask, speaker: Speaker, after: int = 0) -> list[Delivered]:
+    """Messages the business sent to this person (reminders, notices) after outbox id `after`."""
     tz = app.config["SETTINGS"].timezone
     with connection():
         rows = list(OutboundMessage.select()
-                    .where((OutboundMessage.phone == phone) & (OutboundMessage.id > after)
+                    .where(OutboundMessage.recipient.in_(speaker.addresses) & (OutboundMessage.id > after)
                            & OutboundMessage.status.in_([s.value for s in SHOWN]))
                     .order_by(OutboundMessage.id).limit(50))
     result = []

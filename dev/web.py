@@ -6,6 +6,7 @@ import os
 
 from flask import Blueprint, current_app, jsonify, request, send_from_directory
 
+from bot import texts
 from config import ConfigError, parse_duration
 from dev import simulator
 from scheduler.worker import build_dispatcher, run_pass
@@ -37,36 +38,42 @@ def static_file(name: str):
 def chat_config():
     app = current_app._get_current_object()
     settings = app.config["SETTINGS"]
-    return jsonify({"business": settings.business_name, "admin_phone": simulator.admin_phone(app),
+    admin = simulator.admin(app)
+    return jsonify({"business": settings.business_name, "admin_phone": admin.phone or admin.whatsapp_id,
                     "default_phone": "+5511988887777", "now": simulator.now_label(app)})
 
 
-def _phone(payload: dict) -> str | None:
-    if payload.get("admin"):
-        return simulator.admin_phone(current_app._get_current_object())
-    return phones.normalize(str(payload.get("phone", "")))
+def _speaker(values) -> simulator.Speaker | None:
+    """Who speaks: the owner, or a phone and/or a WhatsApp user id (a customer with a username
+    sends only the id; one who has both sends both)."""
+    if values.get("admin"):
+        return simulator.admin(current_app._get_current_object())
+    raw_phone, raw_id = str(values.get("phone") or ""), str(values.get("whatsapp_id") or "")
+    phone, whatsapp_id = phones.normalize(raw_phone), phones.whatsapp_id(raw_id)
+    if (raw_phone and phone is None) or (raw_id and whatsapp_id is None) or not (phone or whatsapp_id):
+        return None
+    return simulator.Speaker(phone=phone, whatsapp_id=whatsapp_id)
 
 
 @bp.post("/chat/send")
 def chat_send():
     payload = request.get_json(silent=True) or {}
-    phone = _phone(payload)
+    speaker = _speaker(payload)
     text = payload.get("text")
-    if phone is None or not isinstance(text, str):
-        return jsonify({"error": "Informe um telefone válido e um texto."}), 400
-    replies = simulator.send(current_app._get_current_object(), phone, text[:5000],
+    if speaker is None or not isinstance(text, str):
+        return jsonify({"error": texts.SIMULATOR_BAD_SENDER}), 400
+    replies = simulator.send(current_app._get_current_object(), speaker, text[:5000],
                              profile_name=payload.get("profile_name") or None)
-    return jsonify({"phone": phone, "replies": replies})
+    return jsonify({"phone": speaker.phone, "whatsapp_id": speaker.whatsapp_id, "replies": replies})
 
 
 @bp.get("/chat/outbox")
 def chat_outbox():
-    phone = phones.normalize(request.args.get("phone", "")) if not request.args.get("admin") else \
-        simulator.admin_phone(current_app._get_current_object())
+    speaker = _speaker(request.args)
     after = request.args.get("after", "0")
-    if phone is None or not after.isdigit():
-        return jsonify({"error": "phone and after are required"}), 400
-    messages = simulator.delivered(current_app._get_current_object(), phone, int(after))
+    if speaker is None or not after.isdigit():
+        return jsonify({"error": "phone (or whatsapp_id) and after are required"}), 400
+    messages = simulator.delivered(current_app._get_current_object(), speaker, int(after))
     return jsonify({"messages": [m.__dict__ for m in messages]})
 
 
@@ -76,7 +83,7 @@ def chat_clock():
     try:
         delta = parse_duration(str(payload.get("advance", "")), "advance")
     except ConfigError:
-        return jsonify({"error": "Use algo como 1d, 2h ou 30m."}), 400
+        return jsonify({"error": texts.SIMULATOR_BAD_CLOCK}), 400
     now = simulator.advance(current_app._get_current_object(), _dispatcher(), delta)
     return jsonify({"now": now})
 

@@ -42,13 +42,13 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
         day = dt.date.fromisoformat(params["day"])
         agenda = render_agenda(Rules.from_settings(settings), [day], list(Professional.active_ones()),
                                limit=SUMMARY_LIMIT)
-        return Outgoing(row.phone, body=texts.daily_summary(agenda)[:texts.MAX_MESSAGE])
+        return Outgoing(row.recipient, body=texts.daily_summary(agenda)[:texts.MAX_MESSAGE])
     if opted_out:
         return Skip(OutboxStatus.SKIPPED, "opted out")
 
     if row.kind == OutboxKind.NOTICE:
         text = params.get("text", "")
-        return _notice(row.phone, name, texts.notice(business, text), settings)
+        return _notice(row.recipient, name, texts.notice(business, text), settings)
 
     if appointment is None:
         return Skip(OutboxStatus.CANCELLED, "appointment gone")
@@ -63,20 +63,20 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
         if any(appointment.date - now <= nearer for nearer in nearer_leads(lead, settings.reminder_leads)):
             return Skip(OutboxStatus.SKIPPED, "a nearer reminder is due")
         if settings.twilio_reminder_content_sid:
-            return Outgoing(row.phone, content_sid=settings.twilio_reminder_content_sid, content_variables={
+            return Outgoing(row.recipient, content_sid=settings.twilio_reminder_content_sid, content_variables={
                 "1": _one_line(name), "2": _one_line(appointment.type), "3": appointment.date.astimezone(tz).strftime("%d/%m/%Y"),
                 "4": time, "5": _one_line(business)})
-        return Outgoing(row.phone, body=texts.reminder(name, appointment.type, day, time, business, professional_name))
+        return Outgoing(row.recipient, body=texts.reminder(name, appointment.type, day, time, business, professional_name))
 
     if row.kind == OutboxKind.CANCELLATION:
         text = texts.cancellation_notice(name, appointment.type, day, time, business, params.get("reason"))
-        return _notice(row.phone, name, text, settings)
+        return _notice(row.recipient, name, text, settings)
 
     if row.kind == OutboxKind.CONFIRMATION:
         if appointment.status != AppointmentStatus.BOOKED or appointment.date <= now:
             return Skip(OutboxStatus.CANCELLED, "appointment no longer booked")
         text = texts.booked_by_business(name, appointment.type, day, time, business)
-        return _notice(row.phone, name, text, settings)
+        return _notice(row.recipient, name, text, settings)
 
     return Skip(OutboxStatus.CANCELLED, f"unknown kind {row.kind}")
 

@@ -168,8 +168,8 @@ class Dispatcher:
     def _context(self, rows: list[OutboundMessage]):
         appointment_ids = {r.appointment_id for r in rows if r.appointment_id}
         appointments = {a.id: a for a in Appointment.select().where(Appointment.id.in_(appointment_ids or [0]))}
-        phones = {r.phone for r in rows}
-        users = {u.phone: u for u in User.select().where(User.phone.in_(phones))}
+        people = {r.user_id for r in rows if r.user_id}
+        users = {u.id: u for u in User.select().where(User.id.in_(people or [0]))}
         names = {}
         if appointments and Professional.several():
             professional_ids = {a.professional_id for a in appointments.values()}
@@ -191,7 +191,7 @@ class Dispatcher:
                 continue
             appointment = appointments.get(row.appointment_id)
             try:
-                decision = compose(row, appointment, users.get(row.phone),
+                decision = compose(row, appointment, users.get(row.user_id),
                                    names.get(appointment.professional_id) if appointment else None,
                                    self.settings, now)
             except Exception:  # one bad row must not stop the others

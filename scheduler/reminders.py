@@ -62,7 +62,7 @@ def _insert_due(lead_minutes: int, pending: bool, now: dt.datetime, not_before: 
     due_at = _minus_minutes(a.date, lead_minutes)
     stamp = OutboundMessage.created_at.db_value(now)
     worth_sending = u.opted_out_at.is_null() & (a.date > not_before)
-    rows = (a.select(u.phone, peewee.Value(OutboxKind.REMINDER.value), a.id,
+    rows = (a.select(peewee.fn.COALESCE(u.phone, u.whatsapp_id), u.id, peewee.Value(OutboxKind.REMINDER.value), a.id,
                      _text('{"lead":', peewee.Value(str(lead_minutes)), ',"revision":', a.revision, "}"),
                      peewee.Value((OutboxStatus.PENDING if pending else OutboxStatus.SKIPPED).value),
                      _text("reminder:", a.id, ":", a.revision, ":", peewee.Value(str(lead_minutes))),
@@ -72,7 +72,7 @@ def _insert_due(lead_minutes: int, pending: bool, now: dt.datetime, not_before: 
                    & (a.date <= now + dt.timedelta(minutes=lead_minutes)) & (a.scheduled_at <= due_at)
                    & (worth_sending if pending else ~worth_sending)))
     m = OutboundMessage
-    return m.insert_from(rows, [m.phone, m.kind, m.appointment, m.params, m.status, m.dedupe_key, m.attempts,
+    return m.insert_from(rows, [m.recipient, m.user, m.kind, m.appointment, m.params, m.status, m.dedupe_key, m.attempts,
                                 m.next_attempt_at, m.created_at, m.updated_at]).on_conflict_ignore().as_rowcount()
 
 

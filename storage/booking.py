@@ -227,7 +227,7 @@ def cancel(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Polic
         outbox.cancel_pending(appointment_id)
         if notify:
             user = User.get_by_id(appointment.user_id)
-            outbox.enqueue(OutboxKind.CANCELLATION, user.phone, appointment_id=appointment_id,
+            outbox.enqueue(OutboxKind.CANCELLATION, user, appointment_id=appointment_id,
                            params={"reason": reason} if reason else None,
                            dedupe_key=f"cancel:{appointment_id}")
         return appointment

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
+import operator
 
 import peewee
 
@@ -83,17 +85,96 @@ class BaseModel(peewee.Model):
 
 
 class User(BaseModel):
-    name = peewee.CharField(max_length=100)
-    phone = peewee.CharField(max_length=20, unique=True)  # E.164
+    """A person: someone who wrote to the business, or whom the owner or the API registered.
+
+    Known by their phone (E.164), their WhatsApp user id (a business-scoped id such as
+    `BR.1A2B3C`, for someone whose number WhatsApp hides behind a username), or both; never by
+    neither. Registered once they have a name.
+    """
+
+    name = peewee.CharField(max_length=100, null=True)
+    phone = peewee.CharField(max_length=20, null=True, unique=True)
+    whatsapp_id = peewee.CharField(max_length=140, null=True, unique=True)
     created_at = UTCDateTimeField(default=clock.now)
     opted_out_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "users"
 
+    @property
+    def registered(self) -> bool:
+        return self.name is not None
+
+    @property
+    def address(self) -> str:
+        """Where their WhatsApp messages go: the phone when known, else the WhatsApp user id."""
+        return self.phone or self.whatsapp_id
+
+    @classmethod
+    def registered_ones(cls) -> peewee.ModelSelect:
+        return cls.select().where(cls.name.is_null(False))
+
+    @classmethod
+    def identify(cls, phone: str | None, whatsapp_id: str | None, now: dt.datetime) -> User:
+        """The person behind a message's identifiers, created on first contact; a message that
+        carries both identifiers links them (the unique keys decide, and two rows that turn out
+        to be one person are merged)."""
+        if not phone and not whatsapp_id:
+            raise ValueError("a person needs a phone or a WhatsApp user id")
+        matches = [cls.whatsapp_id == whatsapp_id] if whatsapp_id else []
+        matches += [cls.phone == phone] if phone else []
+        # No row lock: the person's conversation row serialises their turns, and the unique keys
+        # decide between concurrent first messages.
+        query = cls.select().where(functools.reduce(operator.or_, matches)).order_by(cls.id)
+        found = list(query)
+        if not found:
+            # A concurrent first message inserts the same identifiers: IGNORE waits for it.
+            cls.insert(phone=phone, whatsapp_id=whatsapp_id, created_at=now).on_conflict_ignore().execute()
+            found = list(query.clone())
+        person = _merge(found) if len(found) > 1 else found[0]
+        changes = {}
+        if phone and person.phone != phone:
+            changes[cls.phone] = person.phone = phone
+        if whatsapp_id and person.whatsapp_id != whatsapp_id:
+            changes[cls.whatsapp_id] = person.whatsapp_id = whatsapp_id
+        if changes:
+            cls.update(changes).where(cls.id == person.id).execute()
+        return person
+
+    @classmethod
+    def named(cls, reference: str) -> peewee.ModelSelect:
+        """People an owner means by `#12`, a phone, a WhatsApp user id or part of a name."""
+        text = reference.strip()
+        if text.startswith("#") and text[1:].isdigit():
+            return cls.select().where(cls.id == int(text[1:]))
+        condition = cls.name.contains(text) | (cls.whatsapp_id == text)
+        digits = "".join(ch for ch in text if ch in "0123456789")
+        if len(digits) >= 4:
+            condition |= cls.phone.contains(digits)
+        return cls.registered_ones().where(condition)
+
     def upcoming(self, now: dt.datetime) -> peewee.ModelSelect:
         """This customer's booked appointments that have not started, soonest first."""
         return Appointment.upcoming(now).where(Appointment.user == self.id)
+
+
+def _merge(people: list[User]) -> User:
+    """Two rows found to be one person (one known by phone, one by WhatsApp user id, until a
+    message carried both): keeps the registered (else the older) one, and moves the other's
+    appointments, messages and conversation to it."""
+    keep = min(people, key=lambda p: (not p.registered, p.id))
+    for other in (p for p in people if p.id != keep.id):
+        for model in (Appointment, InboundMessage, OutboundMessage):
+            model.update(user=keep.id).where(model.user == other.id).execute()
+        if Conversation.select().where(Conversation.user == keep.id).exists():
+            Conversation.delete().where(Conversation.user == other.id).execute()
+        else:
+            Conversation.update(user=keep.id).where(Conversation.user == other.id).execute()
+        changes = {User.name: keep.name or other.name, User.opted_out_at: keep.opted_out_at or other.opted_out_at}
+        User.delete().where(User.id == other.id).execute()
+        User.update(changes).where(User.id == keep.id).execute()
+        keep.name, keep.opted_out_at = changes[User.name], changes[User.opted_out_at]
+    return keep  # the caller gives it the identifiers the message carried
 
 
 class Service(BaseModel):
@@ -222,9 +303,9 @@ class Block(BaseModel):
 
 
 class Conversation(BaseModel):
-    """Where each phone is in the conversation. Never kept in process memory."""
+    """Where each person is in the conversation. Never kept in process memory."""
 
-    phone = peewee.CharField(max_length=20, primary_key=True)
+    user = peewee.ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
     state = peewee.CharField(max_length=32, default="start")
     data = JSONTextField(null=True)
     updated_at = UTCDateTimeField(default=clock.now)  # when the state last changed
@@ -233,15 +314,15 @@ class Conversation(BaseModel):
         table_name = "conversations"
 
     @classmethod
-    def locked(cls, phone: str, now: dt.datetime) -> Conversation:
-        """The phone's conversation, locked until the transaction ends (created on first
-        contact), so one phone's messages are handled one at a time across processes."""
-        found = locking(cls.select().where(cls.phone == phone)).first()
+    def locked(cls, user_id: int, now: dt.datetime) -> Conversation:
+        """The person's conversation, locked until the transaction ends (created on first
+        contact), so one person's messages are handled one at a time across processes."""
+        found = locking(cls.select().where(cls.user == user_id)).first()
         if found is None:
             # A concurrent first message inserts the same row: IGNORE waits for it, then both
             # lock the one row.
-            cls.insert(phone=phone, state="start", updated_at=now).on_conflict_ignore().execute()
-            found = locking(cls.select().where(cls.phone == phone)).get()
+            cls.insert(user=user_id, state="start", updated_at=now).on_conflict_ignore().execute()
+            found = locking(cls.select().where(cls.user == user_id)).get()
         return found
 
     def move(self, state: str, data: dict | None, now: dt.datetime) -> None:
@@ -249,38 +330,40 @@ class Conversation(BaseModel):
         if state == self.state and (data or None) == (self.data or None):
             return
         Conversation.update(state=state, data=data or None, updated_at=now).where(
-            Conversation.phone == self.phone).execute()
+            Conversation.user == self.user_id).execute()
 
 
 class InboundMessage(BaseModel):
     """Every MessageSid seen, with the reply given, so a redelivery gets the same answer. Also
-    each phone's activity: its last message and how many it sent in the last minute."""
+    each person's activity: their last message and how many they sent in the last minute."""
 
     sid = peewee.CharField(max_length=64, unique=True)
-    phone = peewee.CharField(max_length=20)
+    user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)  # (user, created_at) below
     reply = peewee.TextField(null=True)
     created_at = UTCDateTimeField(default=clock.now)
 
     class Meta:
         table_name = "inbound_messages"
-        indexes = ((("created_at",), False), (("phone", "created_at"), False))
+        indexes = ((("created_at",), False), (("user", "created_at"), False))
 
     @classmethod
-    def reply_to(cls, sid: str) -> tuple[str, str | None] | None:
-        """(phone, reply) recorded for this MessageSid, or None when it is new."""
-        return cls.select(cls.phone, cls.reply).where(cls.sid == sid).tuples().first()
+    def reply_to(cls, sid: str) -> tuple[int | None, str | None] | None:
+        """(person, reply) recorded for this MessageSid, or None when it is new."""
+        return cls.select(cls.user, cls.reply).where(cls.sid == sid).tuples().first()
 
     @classmethod
-    def recent(cls, phone: str, count: int) -> list[dt.datetime]:
-        """When the phone's last `count` messages arrived, newest first."""
-        return [row[0] for row in cls.select(cls.created_at).where(cls.phone == phone)
+    def recent(cls, user_id: int, count: int) -> list[dt.datetime]:
+        """When the person's last `count` messages arrived, newest first."""
+        return [row[0] for row in cls.select(cls.created_at).where(cls.user == user_id)
                 .order_by(cls.created_at.desc()).limit(count).tuples()]
 
 
 class OutboundMessage(BaseModel):
     """The outbox: every message the business starts. The dispatcher sends it."""
 
-    phone = peewee.CharField(max_length=20)  # destination, E.164
+    recipient = peewee.CharField(max_length=140)  # an E.164 phone, or a WhatsApp user id
+    # The person it is about, if any; indexed by (user, created_at) below.
+    user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)
     kind = EnumField(OutboxKind)
     appointment = peewee.ForeignKeyField(Appointment, null=True, on_delete="SET NULL")
     # What to say, rendered by the dispatcher at send time (reason, notice text, ...).
@@ -307,16 +390,17 @@ class OutboundMessage(BaseModel):
         indexes = (
             (("status", "next_attempt_at"), False),
             (("claim_token",), False),
-            (("phone", "created_at"), False),
+            (("user", "created_at"), False),
+            (("recipient", "created_at"), False),
         )
 
     DELIVERED = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 
     @classmethod
-    def reminded(cls, phone: str, since: dt.datetime) -> list[int]:
-        """The appointments whose reminders went out to the phone after `since`, newest first."""
+    def reminded(cls, user_id: int, since: dt.datetime) -> list[int]:
+        """The appointments whose reminders went out to the person after `since`, newest first."""
         rows = (cls.select(cls.appointment)
-                .where((cls.phone == phone) & (cls.kind == OutboxKind.REMINDER) & (cls.sent_at > since)
+                .where((cls.user == user_id) & (cls.kind == OutboxKind.REMINDER) & (cls.sent_at > since)
                        & cls.status.in_([s.value for s in cls.DELIVERED]) & cls.appointment.is_null(False))
                 .order_by(cls.sent_at.desc(), cls.id.desc()).tuples())
         return list(dict.fromkeys(row[0] for row in rows))
@@ -337,7 +421,7 @@ class ProfessionalService(BaseModel):
 class AuditLog(BaseModel):
     """Every admin action: who (the admin's phone), when, what, and which appointment."""
 
-    actor = peewee.CharField(max_length=20)
+    actor = peewee.CharField(max_length=140)  # the phone or WhatsApp user id who did it
     action = peewee.CharField(max_length=32)
     detail = peewee.TextField(null=True)
     appointment_id = peewee.IntegerField(null=True)

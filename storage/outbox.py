@@ -7,16 +7,19 @@ from typing import Any
 
 from storage import clock
 from storage.db import database
-from storage.models import OutboundMessage, OutboxKind, OutboxStatus
+from storage.models import OutboundMessage, OutboxKind, OutboxStatus, User
 
 
-def enqueue(kind: OutboxKind, phone: str, *, appointment_id: int | None = None,
+def enqueue(kind: OutboxKind, to: User | str, *, appointment_id: int | None = None,
             params: dict[str, Any] | None = None, dedupe_key: str | None = None,
             due: dt.datetime | None = None) -> int | None:
-    """Adds a message for the dispatcher. With a dedupe key, a second call adds nothing and
-    returns None (the database's unique key decides, not a prior read)."""
+    """Adds a message for the dispatcher, to a person (sent to their phone, or to their WhatsApp
+    user id when no phone is known) or to an address such as an admin's number. With a dedupe
+    key, a second call adds nothing and returns None (the database's unique key decides, not a
+    prior read)."""
     now = clock.now()
-    row = dict(phone=phone, kind=kind, appointment=appointment_id, params=params,
+    recipient, user_id = (to.address, to.id) if isinstance(to, User) else (to, None)
+    row = dict(recipient=recipient, user=user_id, kind=kind, appointment=appointment_id, params=params,
                dedupe_key=dedupe_key, status=OutboxStatus.PENDING, next_attempt_at=due or now,
                created_at=now, updated_at=now)
     query = OutboundMessage.insert(**row)

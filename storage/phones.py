@@ -1,15 +1,22 @@
-"""Phone numbers: parsed by `phonenumbers`, stored as E.164."""
+"""How people are addressed on WhatsApp: phone numbers (parsed by `phonenumbers`, stored as
+E.164) and WhatsApp user ids (the business-scoped ids WhatsApp gives a person who hides their
+number behind a username: two letters, a dot, then letters and digits, like `BR.1A2B3C`)."""
 from __future__ import annotations
+
+import re
 
 import phonenumbers
 
 DEFAULT_REGION = "BR"
 
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")  # ASCII digits only: `\d` would take ٥ and ²
+_WHATSAPP_ID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+
 
 def normalize(raw: str, region: str = DEFAULT_REGION) -> str | None:
     """E.164 for a valid number ('11999999999' reads as Brazilian), None otherwise."""
     text = str(raw or "").strip().removeprefix("whatsapp:").strip()
-    if not text or len(text) > 32:
+    if not text or len(text) > 32 or not text.isascii():
         return None
     try:
         number = phonenumbers.parse(text, region)
@@ -20,15 +27,19 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def from_whatsapp(address: str) -> str | None:
-    """The E.164 number in a Twilio WhatsApp address ('whatsapp:+5511...').
+def from_whatsapp(address: str | None) -> str | None:
+    """The E.164 number in a Twilio WhatsApp address ('whatsapp:+5511...'), or None.
 
     Twilio has already checked it, so any plausible international number is taken as it is
     (WhatsApp still delivers some Brazilian mobiles without the ninth digit)."""
-    text = str(address or "").strip().removeprefix("whatsapp:").strip()
-    if not text.startswith("+") or not text[1:].isdigit() or not 8 <= len(text) <= 16:
-        return None
-    return text
+    text = str(address or "").removeprefix("whatsapp:")
+    return text if _E164.fullmatch(text) else None
+
+
+def whatsapp_id(address: str | None) -> str | None:
+    """The WhatsApp user id in a Twilio address ('whatsapp:BR.1A2B3C' or 'BR.1A2B3C'), or None."""
+    text = str(address or "").removeprefix("whatsapp:")
+    return text if _WHATSAPP_ID.fullmatch(text) else None
 
 
 def display(e164: str) -> str:

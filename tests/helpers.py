@@ -62,10 +62,18 @@ def twiml_messages(xml: bytes | str) -> list[str]:
     return messages
 
 
-def inbound_form(phone: str, body: str, sid: str) -> dict:
-    """The form Twilio posts for an inbound WhatsApp message (without the optional fields)."""
-    return {"From": f"whatsapp:{phone}", "To": TWILIO_TO, "Body": body, "MessageSid": sid,
+def inbound_form(sender: str, body: str, sid: str) -> dict:
+    """The form Twilio posts for an inbound WhatsApp message (without the optional fields), from a
+    phone or a WhatsApp user id."""
+    return {"From": f"whatsapp:{sender}", "To": TWILIO_TO, "Body": body, "MessageSid": sid,
             "AccountSid": ACCOUNT_SID, "NumMedia": "0"}
+
+
+def conversation_of(phone: str):
+    """The conversation of the person with this phone."""
+    from storage.models import Conversation, User
+
+    return Conversation.select().join(User).where(User.phone == phone).get()
 
 
 def wait_until(condition, timeout: float = 60.0, every: float = 0.02) -> bool:
@@ -83,13 +91,16 @@ SENT_BODIES: set[str] = set()
 
 
 class WhatsApp:
-    """One phone talking to the bot through signed webhook posts, like Twilio delivers them."""
+    """One person talking to the bot through signed webhook posts, like Twilio delivers them:
+    from a phone, from a WhatsApp user id (a customer with a username, whose number WhatsApp
+    hides), or from both (the phone in From, the user id in ExternalUserId)."""
 
     _sids = 0
 
-    def __init__(self, client, phone: str, profile_name: str | None = None):
+    def __init__(self, client, phone: str | None, profile_name: str | None = None, whatsapp_id: str | None = None):
         self.client = client
         self.phone = phone
+        self.whatsapp_id = whatsapp_id
         self.profile_name = profile_name
         self.last = None
 
@@ -101,8 +112,11 @@ class WhatsApp:
     def form(self, body: str, *, sid: str | None = None, **extra) -> dict:
         if len(body.strip()) >= 12:
             SENT_BODIES.add(body.strip())
-        form = inbound_form(self.phone, body, sid or self.new_sid())
-        form["WaId"] = self.phone.lstrip("+")
+        form = inbound_form(self.phone or self.whatsapp_id, body, sid or self.new_sid())
+        if self.phone:
+            form["WaId"] = self.phone.lstrip("+")
+        if self.whatsapp_id:
+            form["ExternalUserId"] = f"whatsapp:{self.whatsapp_id}"
         if self.profile_name:
             form["ProfileName"] = self.profile_name
         form.update({k: v for k, v in extra.items() if v is not None})

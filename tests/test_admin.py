@@ -97,7 +97,7 @@ def test_cancelar_notifies_the_customer_with_the_reason_and_cancels_reminders(ow
     assert reply == texts.admin_cancelled(f"#{bia.id}", "Bia", notified=True)
     assert Appointment.get_by_id(bia.id).status == AppointmentStatus.CANCELLED
     notice = OutboundMessage.get(OutboundMessage.kind == OutboxKind.CANCELLATION)
-    assert (notice.phone, notice.params) == (BIA, {"reason": "barbeiro doente"})
+    assert (notice.recipient, notice.params) == (BIA, {"reason": "barbeiro doente"})
     assert owner.send(f"cancelar #{bia.id}").startswith(f"O agendamento #{bia.id} não está marcado")
     audit = AuditLog.select().where(AuditLog.action == "cancelar").order_by(AuditLog.id).first()
     assert (audit.actor, audit.appointment_id) == (ADMIN_PHONE, bia.id)
@@ -122,7 +122,7 @@ def test_marcar_registers_a_walk_in_and_confirms_through_the_outbox(owner, shop)
     assert User.get(User.phone == "+5511966665555").name == "João da Silva"
     assert appointment.source == "admin" and appointment.duration == 60
     confirmation = OutboundMessage.get(OutboundMessage.kind == OutboxKind.CONFIRMATION)
-    assert (confirmation.phone, confirmation.appointment_id) == ("+5511966665555", appointment.id)
+    assert (confirmation.recipient, confirmation.appointment_id) == ("+5511966665555", appointment.id)
     # A known customer needs no name; the admin may skip the minimum notice, never the rules.
     assert owner.send("marcar 11966665555 barba hoje 08:30") == texts.admin_slot_refused(texts.REFUSED_CLOSED)
     reply = owner.send("marcar 11966665555 barba hoje 09:00")  # inside the 2h notice: fine for the owner

@@ -77,7 +77,7 @@ def test_a_new_user_is_created_and_listed(api, db):
     assert response.status_code == 201
     body = response.get_json()
     assert body["message"] == "User created" and isinstance(body["id"], int)
-    assert api.get("/users").get_json() == [{"id": body["id"], "name": "João 💈", "phone": "+5511999999999"}]
+    assert api.get("/users").get_json() == [{"id": body["id"], "name": "João 💈", "phone": "+5511999999999", "whatsapp_id": None}]
     assert api.get(f"/users/{body['id']}").get_json()["name"] == "João 💈"
 
 
@@ -247,7 +247,7 @@ def test_cancel_notifies_the_customer_once_through_the_outbox(api, shop):
     assert api.get(f"/appointments/{appointment_id}").get_json()["status"] == "cancelled"
     assert api.delete(f"/appointments/{appointment_id}").status_code == 200  # idempotent
     notices = list(OutboundMessage.select().where(OutboundMessage.kind == OutboxKind.CANCELLATION))
-    assert [(n.phone, n.appointment_id) for n in notices] == [("+5511988887777", appointment_id)]
+    assert [(n.recipient, n.appointment_id) for n in notices] == [("+5511988887777", appointment_id)]
     assert Appointment.get_by_id(appointment_id).status == AppointmentStatus.CANCELLED  # never deleted
 
 

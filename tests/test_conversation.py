@@ -12,7 +12,7 @@ from storage import booking, clock
 from storage.availability import Rules
 from storage.demo import seed_demo
 from storage.models import Appointment, AppointmentStatus, Conversation, InboundMessage, Service, User
-from tests.helpers import SAO_PAULO, WEBHOOK_URL, freeze, local, sign, twiml_messages
+from tests.helpers import SAO_PAULO, WEBHOOK_URL, conversation_of, freeze, local, sign, twiml_messages
 
 ANA = "+5511988887777"
 BIA = "+5511977776666"
@@ -49,7 +49,7 @@ def test_a_new_customer_registers_by_typing_their_name(shop, whatsapp):
     chat = whatsapp(ANA)
     reply = chat.send("Oi")
     assert texts.greeting_new("Barbearia Teste") in reply and texts.ASK_NAME in reply
-    assert User.select().count() == 1  # only the demo admin
+    assert User.registered_ones().count() == 1  # only the demo admin
     reply = chat.send("ana souza")
     assert reply == texts.registered("Ana Souza")
     user = User.get(User.phone == ANA)
@@ -73,7 +73,7 @@ def test_names_that_are_not_names_are_refused(shop, whatsapp, name):
     chat = whatsapp(ANA)
     chat.send("oi")
     assert chat.send(name) == texts.INVALID_NAME
-    assert not User.select().where(User.phone == ANA).exists()
+    assert not User.registered_ones().where(User.phone == ANA).exists()
     assert chat.send("Ana") == texts.registered("Ana")
 
 
@@ -298,7 +298,7 @@ def test_after_a_long_silence_the_conversation_starts_from_the_menu(ana):
     ana.send("1")
     freeze(clock.now() + dt.timedelta(minutes=31))
     assert ana.send("3") == texts.timed_out("Ana")  # "3" no longer picks the third day
-    assert Conversation.get_by_id(ANA).state == "menu"
+    assert conversation_of(ANA).state == "menu"
     ana.send("1")
     freeze(clock.now() + dt.timedelta(minutes=31))
     assert "Qual serviço" in ana.send("agendar")  # a menu choice is followed right away
@@ -360,7 +360,7 @@ def test_concurrent_deliveries_of_one_message_sid_have_one_effect(ana, app):
 
 
 def snapshot():
-    return ([(c.phone, c.state, c.data) for c in Conversation.select().order_by(Conversation.phone)],
+    return ([(c.user_id, c.state, c.data) for c in Conversation.select().order_by(Conversation.user)],
             User.select().count(), Appointment.select().count(), InboundMessage.select().count())
 
 

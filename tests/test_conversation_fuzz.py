@@ -15,9 +15,9 @@ from storage import booking, clock
 from storage.availability import Rules
 from storage.db import database
 from storage.demo import seed_demo
-from storage.models import Appointment, AppointmentStatus, Conversation, Professional, Service, User
+from storage.models import Appointment, AppointmentStatus, Professional, Service, User
 from tests import workers
-from tests.helpers import SAO_PAULO, WhatsApp, freeze, local, twiml_messages
+from tests.helpers import SAO_PAULO, WhatsApp, conversation_of, freeze, local, twiml_messages
 
 TRICKY = ["", " ", "\n\n", "1", "0", "99", "-1", "1.5", "sim", "não", "mais", "menu", "sair", "ajuda",
           "parar", "voltar", "cancelar", "remarcar", "agendar", "amanhã às 15h", "31/02", "25h",
@@ -98,7 +98,7 @@ def test_any_text_in_any_state_gets_a_valid_reply(busy_shop, client, state):
         for step in script:
             chat.send(step)
         if script:
-            assert Conversation.get_by_id(chat.phone).state == state.value
+            assert conversation_of(chat.phone).state == state.value
         response = chat.post(chat.form(text))
         assert response.status_code == 200, response.data
         messages = twiml_messages(response.data)

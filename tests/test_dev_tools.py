@@ -5,6 +5,7 @@ import pytest
 
 from bot import texts
 from dev.chat import Session
+from dev.simulator import Speaker
 from storage.demo import seed_demo
 from storage.models import Appointment, User
 from tests.helpers import freeze, local
@@ -25,7 +26,7 @@ def dev_app(config, db):
 
 def test_the_terminal_chat_registers_books_and_shows_a_fast_forwarded_reminder(dev_app):
     shown: list[str] = []
-    session = Session(dev_app, ANA, echo=shown.append)
+    session = Session(dev_app, Speaker(phone=ANA), echo=shown.append)
     try:
         for line in ("oi", "Ana", "1", "1", "amanhã às 15h", "sim"):
             assert session.handle(line)

@@ -17,9 +17,9 @@ from bot import texts
 from storage import booking, clock
 from storage.availability import Rules
 from storage.db import database
-from storage.models import Appointment, AppointmentStatus, BusinessHours, Conversation, OutboundMessage, Service, User
+from storage.models import Appointment, AppointmentStatus, BusinessHours, OutboundMessage, Service, User
 from tests import workers
-from tests.helpers import SAO_PAULO, wait_until
+from tests.helpers import SAO_PAULO, conversation_of, wait_until
 from tests.live import ROOT, Phone, app_env, gunicorn
 from tests.tcp_proxy import TcpProxy, through
 
@@ -216,7 +216,7 @@ def test_a_database_outage_is_answered_kindly_and_survived(mysql_proxy, app, db,
     counts = collections.Counter(m.to.removeprefix("whatsapp:") for m in fake_twilio.messages)
     assert set(counts) == set(reminded) and set(counts.values()) == {1}, counts.most_common(3)
     for phone in phones:
-        conversation = Conversation.get_by_id(phone)
+        conversation = conversation_of(phone)
         assert conversation.state == "menu" and conversation.data is None
     assert OutboundMessage.select().where(OutboundMessage.status == "sending").count() == 0
 

@@ -17,14 +17,13 @@ from storage.demo import seed_demo
 from storage.models import (
     Appointment,
     AppointmentStatus,
-    Conversation,
     OutboundMessage,
     OutboxKind,
     OutboxStatus,
     Service,
     User,
 )
-from tests.helpers import SAO_PAULO, WEBHOOK_URL, WhatsApp, freeze, local, sign
+from tests.helpers import SAO_PAULO, WEBHOOK_URL, WhatsApp, conversation_of, freeze, local, sign
 
 ANA = "+5511988887777"
 BOOKED_AT = local(2026, 12, 7, 8, 0)  # Monday
@@ -305,7 +304,7 @@ def test_replying_2_or_3_to_a_reminder_cancels_or_moves_under_the_same_rules(sho
     worker.at(APPOINTMENT + dt.timedelta(days=1) - dt.timedelta(hours=20))  # the 24h reminder
     reply = chat.send("3")
     assert reply.startswith("Vamos remarcar *Corte* - quinta-feira, 10/12/2026")
-    assert Conversation.get_by_id(ANA).data["appointment_id"] == second.id
+    assert conversation_of(ANA).data["appointment_id"] == second.id
     chat.send("sair")
     # The 2h reminder arrives inside the 2h cancellation notice: the same rule refuses.
     worker.at(APPOINTMENT + dt.timedelta(days=1) - dt.timedelta(hours=1, minutes=59))

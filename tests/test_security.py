@@ -18,6 +18,7 @@ from tests.helpers import (
     TWILIO_TO,
     WEBHOOK_URL,
     WhatsApp,
+    conversation_of,
     freeze,
     local,
     sign,
@@ -35,7 +36,7 @@ def shop(app, db):
 
 
 def state():
-    return ([(c.phone, c.state, c.data) for c in Conversation.select().order_by(Conversation.phone)],
+    return ([(c.user_id, c.state, c.data) for c in Conversation.select().order_by(Conversation.user)],
             User.select().count(), InboundMessage.select().count(), Block.select().count(),
             Service.select().count(), AuditLog.select().count())
 
@@ -148,9 +149,9 @@ def test_a_flooding_number_is_told_once_then_ignored_until_the_minute_passes(sho
     assert replies[limit] == texts.SLOW_DOWN
     assert replies[limit + 1:] == [""] * 4
     assert flooder.last == []  # an empty <Response/>: nothing is sent back
-    before = Conversation.get_by_id(ANA).state
+    before = conversation_of(ANA).state
     flooder.send("1")  # ignored: no state change
-    assert Conversation.get_by_id(ANA).state == before
+    assert conversation_of(ANA).state == before
     # Another number is not slowed down at all.
     other = WhatsApp(client, "+5511977776666")
     assert texts.ASK_NAME in other.send("oi")
@@ -167,7 +168,7 @@ def test_the_rate_limit_holds_across_processes_because_it_lives_in_the_database(
     first, second = WhatsApp(app.test_client(), ANA), WhatsApp(second_app.test_client(), ANA)
     replies = [(first if i % 2 else second).send("oi") for i in range(limit + 2)]
     assert replies[limit] == texts.SLOW_DOWN and replies[limit + 1] == ""
-    assert InboundMessage.select().where(InboundMessage.phone == ANA).count() == limit + 2
+    assert InboundMessage.select().join(User).where(User.phone == ANA).count() == limit + 2
 
 
 def test_admins_are_not_rate_limited(shop, client, app):

@@ -98,3 +98,12 @@ def live_send(barrier, url: str, phone: str, text: str, sid: str | None = None) 
     form = chat.form(text, sid)
     barrier.wait(timeout=60)
     return chat.post(form)
+
+
+def live_post(barrier, url: str, form: dict) -> tuple[int, list[str]]:
+    """Waits for the others, then posts one signed webhook form to a live server; the reply."""
+    from tests.live import Phone, Server
+
+    chat = Phone(Server(url, None), form["From"])
+    barrier.wait(timeout=60)
+    return chat.post(form)

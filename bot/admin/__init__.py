@@ -54,7 +54,7 @@ def is_command(text: str) -> bool:
 
 
 def _audit(turn: Turn, action: str, outcome: str, appointment_id: int | None = None) -> None:
-    AuditLog.create(actor=turn.phone, action=action, detail=f"{outcome}: {turn.text[:500]}",
+    AuditLog.create(actor=turn.contact.address, action=action, detail=f"{outcome}: {turn.text[:500]}",
                     appointment_id=appointment_id, created_at=turn.now)
 
 

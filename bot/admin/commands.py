@@ -9,7 +9,7 @@ from bot.admin import agenda as agenda_view
 from bot.admin.parsing import Usage, clock_label, find_range, intervals, ref, weekdays, words
 from bot.choices import clean
 from bot.dates import format_date, parse_when
-from bot.display import day_label, owner_line, time_label
+from bot.display import contact, day_label, owner_line, time_label
 from bot.names import valid_name
 from bot.states import State
 from bot.turn import Reply, Turn
@@ -126,38 +126,33 @@ def services(ctx: Context, args: str) -> Reply:
 def clients(ctx: Context, args: str) -> Reply:
     if args.strip():
         raise Usage()
-    total = User.select().count()
-    recent = User.select().order_by(User.created_at.desc(), User.id.desc()).limit(10)
-    lines = [texts.client_line(u.name, phones.display(u.phone), format_date(u.created_at.astimezone(ctx.tz).date()))
+    total = User.registered_ones().count()
+    recent = User.registered_ones().order_by(User.created_at.desc(), User.id.desc()).limit(10)
+    lines = [texts.client_line(u.name, contact(u), format_date(u.created_at.astimezone(ctx.tz).date()))
              for u in recent]
     return ctx.reply(texts.admin_clients(total, lines))
 
 
 def client(ctx: Context, args: str) -> Reply:
-    """cliente <parte do nome ou telefone>"""
+    """cliente <#id, parte do nome, telefone ou id do WhatsApp>"""
     query = args.strip()
     if len(query) < 2:
         raise Usage()
-    digits = "".join(ch for ch in query if ch.isdigit())
-    condition = User.name.contains(query)
-    if len(digits) >= 4:
-        condition |= User.phone.contains(digits)
-    found = list(User.select().where(condition).order_by(User.name).limit(50))
+    found = list(User.named(query).order_by(User.name).limit(50))
     if not found:  # accents: 'joao' finds 'João'
         wanted = fold(query)
-        found = [u for u in User.select().order_by(User.name).limit(5000) if wanted in fold(u.name)][:50]
+        found = [u for u in User.registered_ones().order_by(User.name).limit(5000) if wanted in fold(u.name)][:50]
     if not found:
         return ctx.reply(texts.ADMIN_NO_CLIENT)
     if len(found) > 1:
-        return ctx.reply(texts.admin_clients_found([texts.client_found_line(u.name, phones.display(u.phone))
-                                                    for u in found[:10]]))
+        return ctx.reply(texts.admin_clients_found([texts.client_found_line(u.name, contact(u)) for u in found[:10]]))
     user = found[0]
     now = ctx.turn.now
     mine = Appointment.select().where(Appointment.user == user.id)
     past = mine.where(Appointment.date <= now).order_by(Appointment.date.desc()).limit(5)
     no_shows = mine.where(Appointment.status == AppointmentStatus.NO_SHOW).count()
     return ctx.reply(texts.admin_client(
-        user.name, phones.display(user.phone), format_date(user.created_at.astimezone(ctx.tz).date()),
+        user.name, contact(user), format_date(user.created_at.astimezone(ctx.tz).date()),
         [owner_line(a, user, ctx.tz, with_day=True) for a in user.upcoming(now).limit(5)],
         [owner_line(a, user, ctx.tz, with_day=True) for a in past], no_shows))
 
@@ -240,19 +235,20 @@ def book(ctx: Context, args: str) -> Reply:
         return ctx.reply(texts.ADMIN_NO_WHEN + "\n" + texts.ADMIN_USAGE["marcar"])
     day = when.day or ctx.turn.today
     start = dt.datetime.combine(day, when.time, tzinfo=ctx.tz)
-    user = User.get_or_none(User.phone == phone)
-    if user is None:
+    user = User.identify(phone, None, ctx.turn.now)
+    if not user.registered:
         name = valid_name(name_text)
         if name is None:
             return ctx.reply(texts.ADMIN_NEEDS_NAME)
-        user = User.create(name=name, phone=phone, created_at=ctx.turn.now)
+        User.update(name=name).where(User.id == user.id).execute()
+        user.name = name
     try:
         appointment = booking.book(user_id=user.id, service=service, start=start, rules=ctx.rules,
                                    now=ctx.turn.now, policy=booking.ADMIN, source="admin")
     except booking.BookingError as exc:
         return ctx.reply(texts.admin_slot_refused(REFUSALS.get(type(exc), texts.REFUSED_OTHER)))
     ctx.appointment_id = appointment.id
-    outbox.enqueue(OutboxKind.CONFIRMATION, phone, appointment_id=appointment.id,
+    outbox.enqueue(OutboxKind.CONFIRMATION, user, appointment_id=appointment.id,
                    dedupe_key=f"confirmation:{appointment.id}")
     professional = appointment.professional.name if Professional.several() else None
     return ctx.reply(texts.admin_booked(f"#{appointment.id}", user.name, service.name,
@@ -388,13 +384,12 @@ def _service(token: str) -> Service:
 
 # --- notices ---------------------------------------------------------------------------------------------------
 
-def _notice_recipients(ctx: Context, day: dt.date) -> list[str]:
+def _notice_recipients(ctx: Context, day: dt.date) -> list[User]:
     start, end = ctx.rules.local_day_bounds(day)
-    rows = (User.select(User.phone).join(Appointment)
-            .where((Appointment.status == AppointmentStatus.BOOKED) & (Appointment.date >= start)
-                   & (Appointment.date < end) & User.opted_out_at.is_null())
-            .distinct())
-    return sorted(phone for (phone,) in rows.tuples())
+    return list(User.select().join(Appointment)
+                .where((Appointment.status == AppointmentStatus.BOOKED) & (Appointment.date >= start)
+                       & (Appointment.date < end) & User.opted_out_at.is_null())
+                .distinct().order_by(User.id))
 
 
 def notice(ctx: Context, args: str) -> Reply:
@@ -426,8 +421,8 @@ def confirm_notice(ctx: Context, answer: str) -> Reply:
         return Reply(texts.ADMIN_NOTICE_DROPPED, State.MENU)
     day = dt.date.fromisoformat(data["day"])
     recipients = _notice_recipients(ctx, day)
-    for phone in recipients:
-        outbox.enqueue(OutboxKind.NOTICE, phone, params={"text": data["text"]})
+    for person in recipients:
+        outbox.enqueue(OutboxKind.NOTICE, person, params={"text": data["text"]})
     return Reply(texts.admin_notice_sent(len(recipients)), State.MENU)
 
 

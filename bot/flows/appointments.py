@@ -149,7 +149,7 @@ def reminder_reply(turn: Turn) -> Reply | None:
     since = turn.now - REMINDER_REPLY_WINDOW
     if turn.last_inbound_at is not None:
         since = max(since, turn.last_inbound_at)
-    reminded = OutboundMessage.reminded(turn.phone, since)
+    reminded = OutboundMessage.reminded(turn.contact.id, since)
     if not reminded:
         return None
     appointment = Appointment.get_or_none(Appointment.id == reminded[0])

@@ -48,8 +48,8 @@ def confirm_name(turn: Turn) -> Reply:
 
 
 def register(turn: Turn, name: str) -> Reply:
-    """Creates the user for this phone (E.164 from `From`) and shows the menu."""
-    # INSERT IGNORE: the phone may have been registered meanwhile (by an admin or the API).
-    User.insert(name=name, phone=turn.phone, created_at=turn.now).on_conflict_ignore().execute()
-    turn.user = User.get(User.phone == turn.phone)
+    """Registers the person writing under that name and shows the menu."""
+    # Only if still nameless: the owner may have registered them meanwhile, with another name.
+    User.update(name=name).where((User.id == turn.contact.id) & User.name.is_null()).execute()
+    turn.user = User.get_by_id(turn.contact.id)
     return Reply(texts.registered(turn.user.name), State.MENU)
