@@ -91,6 +91,11 @@ class Settings:
     twilio_api_url: str | None = None
     twilio_reminder_content_sid: str | None = None
     twilio_notice_content_sid: str | None = None
+    twilio_content_api_url: str | None = None
+    interactive: bool = True  # menus as WhatsApp lists and buttons, replies through the REST API
+    stt_url: str | None = None  # an OpenAI-compatible POST .../audio/transcriptions
+    stt_api_key: str | None = None
+    stt_model: str = "whisper-1"
     public_url: str | None = None
     admin_phones: tuple[str, ...] = ()
     api_token: str | None = None
@@ -126,6 +131,11 @@ class Settings:
         "twilio_api_url": ("TWILIO_API_URL", str),
         "twilio_reminder_content_sid": ("TWILIO_REMINDER_CONTENT_SID", str),
         "twilio_notice_content_sid": ("TWILIO_NOTICE_CONTENT_SID", str),
+        "twilio_content_api_url": ("TWILIO_CONTENT_API_URL", str),
+        "interactive": ("INTERACTIVE", lambda v: _switch(v, "INTERACTIVE")),
+        "stt_url": ("STT_URL", str),
+        "stt_api_key": ("STT_API_KEY", str),
+        "stt_model": ("STT_MODEL", str),
         "public_url": ("PUBLIC_URL", str),
         "admin_phones": ("ADMIN_PHONES", lambda v: parse_people(v, "ADMIN_PHONES")),
         "api_token": ("API_TOKEN", str),
@@ -206,6 +216,16 @@ class Settings:
         if self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from:
             return "twilio"
         return "console"
+
+
+def _switch(value: str, name: str) -> bool:
+    """`on`/`off` (also true/false, 1/0, yes/no)."""
+    text = value.strip().lower()
+    if text in ("on", "true", "1", "yes"):
+        return True
+    if text in ("off", "false", "0", "no"):
+        return False
+    raise ConfigError(f"{name} must be on or off (got {value!r})")
 
 
 def _zone(name: str) -> ZoneInfo:

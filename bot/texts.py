@@ -81,6 +81,20 @@ def timed_out(name: str | None) -> str:
 TEXT_ONLY = ("Por enquanto eu só entendo mensagens de texto 📝\n"
              "Pode escrever o que precisa? Envie *menu* para ver as opções.")
 
+VOICE_NEEDS_TEXT = ("Ainda não consigo ouvir áudios por aqui 🎤 Pode escrever o que precisa? "
+                    "Envie *menu* para ver as opções.")
+
+VOICE_NOT_UNDERSTOOD = ("Não consegui entender o áudio 🎤😕 Pode escrever o que precisa? "
+                        "Envie *menu* para ver as opções.")
+
+
+def heard(text: str) -> str:
+    return f'🎤 Entendi: "{text}"'
+
+
+LIST_BUTTON = "Ver opções"  # the button that opens a WhatsApp list (at most 20 characters)
+CHOOSE_ONE = "Escolha uma opção:"
+
 TOO_LONG = "Essa mensagem ficou grande demais para mim 😅 Pode resumir em poucas palavras?"
 
 GENERIC_ERROR = "Desculpe, tive um probleminha aqui 😕 Pode tentar de novo em instantes?"
@@ -168,7 +182,7 @@ def time_unavailable(day: str, time: str, times: Sequence[str]) -> str:
 def confirm_booking(service: str, day: str, time: str, professional: str | None = None) -> str:
     who = f" com *{professional}*" if professional else ""
     return (f"Confirma o agendamento?\n\n✂️ *{service}*{who}\n📅 {day}\n🕐 *{time}*\n\n"
-            + numbered(["Sim, confirmar", "Não, escolher outro horário"]))
+            + numbered(["Sim, confirmar", "Não, outro horário"]))
 
 
 def booked(service: str, day: str, time: str, business: str, professional: str | None = None) -> str:
@@ -238,7 +252,7 @@ def reschedule_day(line: str, days: Sequence[str]) -> str:
 
 def confirm_reschedule(old_line: str, day: str, time: str) -> str:
     return (f"Remarcar {old_line}\npara 📅 {day} às 🕐 *{time}*?\n\n"
-            + numbered(["Sim, remarcar", "Não, escolher outro horário"]))
+            + numbered(["Sim, remarcar", "Não, outro horário"]))
 
 
 def rescheduled(service: str, day: str, time: str) -> str:

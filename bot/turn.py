@@ -24,6 +24,15 @@ class Inbound:
     sid: str
     profile_name: str | None = None
     has_media: bool = False
+    media_url: str | None = None  # the first attachment, when it is audio (a voice note)
+    media_type: str | None = None
+    tap: str | None = None  # a tapped button's or list item's id (ButtonPayload / ListId)
+    tap_title: str | None = None  # the words on it (ButtonText / ListTitle)
+    replied_to: str | None = None  # the message it answers, swiped or tapped (OriginalRepliedMessageSid)
+
+    @property
+    def voice(self) -> bool:
+        return bool(self.media_url) and (self.media_type or "").startswith("audio/")
 
 
 @dataclass
@@ -39,6 +48,9 @@ class Turn:
     settings: Settings
     profile_name: str | None = None
     has_media: bool = False
+    voice: bool = False  # a voice note (with no transcription service configured)
+    tap: str | None = None  # the id of a tapped button or list item, as Twilio sent it
+    replied_to: str | None = None  # the business's message this one answers (OriginalRepliedMessageSid)
     is_admin: bool = False
     last_inbound_at: dt.datetime | None = None  # the person's previous message
     recent: int = 0  # messages from this person in the last minute, before this one

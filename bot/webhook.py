@@ -66,42 +66,9 @@ def twiml(text: str) -> Response:
 def render_twiml(text: str) -> str:
     """The TwiML document for a reply. Menus and hints repeat all day, so renderings are kept."""
     response = MessagingResponse()
-    for chunk in split_message(text) if text else ():  # no text: an empty <Response/>, no message
+    for chunk in engine.split_message(text) if text else ():  # no text: an empty <Response/>, no message
         response.message(chunk)
     return str(response)
-
-
-def split_message(text: str, limit: int = texts.MAX_MESSAGE) -> list[str]:
-    """Splits on line boundaries into chunks of at most `limit` characters."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # one enormous line: cut it at a space if there is one
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip() or not chunks:
-        chunks.append(current)
-    return [c for c in chunks if c.strip()] or [texts.GENERIC_ERROR]
-
-
-def inbound_text() -> str:
-    """A tapped button or list item wins over the typed body."""
-    for field in ("ButtonPayload", "ListId"):
-        value = request.form.get(field, "").strip()
-        if value:
-            return value
-    return request.form.get("Body", "")
 
 
 @bp.post("/whatsapp")
@@ -122,17 +89,21 @@ def inbound():
         whatsapp_id = phones.whatsapp_id(external)
     if phone is None and whatsapp_id is None:
         return Response("Bad Request: From is not a WhatsApp address", status=400, mimetype="text/plain")
-    try:
-        media = int(request.form.get("NumMedia", "0") or 0)
-    except ValueError:
-        media = 0
+    form = request.form
+    media = int(form.get("NumMedia", "0")) if form.get("NumMedia", "0").isdecimal() else 0
+    audio = media > 0 and form.get("MediaContentType0", "").startswith("audio/") and form.get("MediaUrl0")
     # Every message is recorded (it is the person's activity too), even one without a MessageSid.
-    sid = request.form.get("MessageSid") or f"local-{uuid.uuid4().hex}"
-    message = Inbound(phone=phone, whatsapp_id=whatsapp_id, text=inbound_text(), sid=sid,
-                      profile_name=request.form.get("ProfileName") or None, has_media=media > 0)
+    message = Inbound(phone=phone, whatsapp_id=whatsapp_id, text=form.get("Body", ""),
+                      sid=form.get("MessageSid") or f"local-{uuid.uuid4().hex}",
+                      profile_name=form.get("ProfileName") or None, has_media=media > 0,
+                      media_url=form["MediaUrl0"] if audio else None,
+                      media_type=form["MediaContentType0"] if audio else None,
+                      tap=(form.get("ButtonPayload") or form.get("ListId") or "").strip() or None,
+                      tap_title=(form.get("ButtonText") or form.get("ListTitle") or "").strip() or None,
+                      replied_to=form.get("OriginalRepliedMessageSid") or None)
     settings = current_app.config["SETTINGS"]
     try:
-        reply = engine.handle(message, settings)
+        outcome = engine.handle(message, settings)
     except engine.SidReused:
         logger.warning("a MessageSid already answered for another person; nothing done")
         return twiml("")
@@ -145,7 +116,11 @@ def inbound():
     except Exception as exc:  # a bug must still get the person a kind answer
         logger.error("error while answering a message", exc_info=exc)
         return twiml(texts.GENERIC_ERROR)
-    return twiml(reply)
+    if outcome.deliver is not None:
+        current_app.extensions["handoff"].replies(outcome.deliver)
+    if outcome.transcribe is not None:
+        current_app.extensions["handoff"].voice(outcome.transcribe)
+    return twiml(outcome.twiml)
 
 
 # Twilio's delivery statuses, and the outbox statuses each may move a row from. A callback that

@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask
 
+from scheduler import handoff
 from scheduler.sender import make_sender
 
 logger = logging.getLogger(__name__)
@@ -14,6 +15,7 @@ def init_app(app: Flask) -> None:
     """Gives the app its sender (Twilio, console or memory, per SENDER)."""
     settings = app.config["SETTINGS"]
     app.extensions["sender"] = make_sender(settings)
+    handoff.init_app(app)
     if settings.production and not settings.twilio_reminder_content_sid:
         logger.warning("TWILIO_REMINDER_CONTENT_SID is unset: reminders go out as free text, which "
                        "WhatsApp refuses (error 63016) outside 24 hours after the customer's last message")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot import texts
+from bot import interactive, texts
 from bot.admin.agenda import render as render_agenda
 from bot.display import day_label, time_label
 from config import Settings
+from scheduler.content import template_sid
 from scheduler.reminders import grace_for, nearer_leads
-from scheduler.sender import Outgoing
+from scheduler.sender import Outgoing, Sender
 from storage.availability import Rules
 from storage.models import Appointment, AppointmentStatus, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
 
@@ -31,10 +32,19 @@ def _one_line(text: str) -> str:
 
 
 def compose(row: OutboundMessage, appointment: Appointment | None, recipient: User | None,
-            professional_name: str | None, settings: Settings, now: dt.datetime) -> Outgoing | Skip:
+            professional_name: str | None, settings: Settings, now: dt.datetime,
+            sender: Sender | None = None) -> Outgoing | Skip:
     """The message for one outbox row, as free text or as the configured template."""
     tz, business = settings.timezone, settings.business_name
     params = row.params or {}
+
+    if row.kind == OutboxKind.REPLY:  # an answer to the person's own message: inside the 24 h window
+        text = params.get("text", "")
+        menu = interactive.menu_of(text, params.get("state", "")) if settings.interactive else None
+        if menu is not None and sender is not None:
+            return Outgoing(row.recipient, content_sid=template_sid(menu.shape, sender),
+                            content_variables=menu.variables())
+        return Outgoing(row.recipient, body=text[:texts.MAX_MESSAGE])
     name = recipient.name if recipient else texts.CUSTOMER
     opted_out = recipient is not None and recipient.opted_out_at is not None
 

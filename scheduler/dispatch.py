@@ -8,10 +8,8 @@ to send a message twice is a crash between Twilio accepting it and that single U
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import queue
-import random
 import threading
 import time
 import uuid
@@ -22,19 +20,17 @@ from dataclasses import dataclass
 import peewee
 
 from config import Settings
-from scheduler import reminders, summaries
+from scheduler import outcomes, reminders, replies, summaries, voice
 from scheduler.compose import Skip, compose
 from scheduler.sender import Outgoing, Sender, SendError
 from storage import clock
 from storage.db import is_mysql, is_retryable, is_unavailable, reset_connection, run_in_transaction
-from storage.models import Appointment, OutboundMessage, OutboxStatus, Professional, User
+from storage.models import Appointment, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
 
 logger = logging.getLogger(__name__)
 
 BATCH = 100
 RECORD_BATCH = 100
-BACKOFF_BASE = 15.0  # seconds; doubles per attempt
-BACKOFF_CAP = 30 * 60.0
 
 
 @dataclass
@@ -69,11 +65,6 @@ class RateLimiter:
             self.next_at = max(self.next_at, now) + self.interval
             return 0.0
         return self.next_at - now
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    seconds = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
-    return dt.timedelta(seconds=seconds * random.uniform(0.5, 1.5))
 
 
 RECORD_PATIENCE = 90.0  # seconds; below the default claim timeout (2 min)
@@ -127,6 +118,12 @@ class Dispatcher:
         created = reminders.create_due(now, self.settings.reminder_leads)
         summary.created += created.pending + summaries.create_due(now, self.settings)
         summary.skipped += created.skipped
+        # Replies and waiting messages the web processes left (they died, or Twilio or the
+        # speech-to-text service was unreachable), each person's in order.
+        for person in voice.stalled(now):
+            voice.process(person, self.settings, self.sender)
+        for person in replies.overdue(now):
+            summary.sent += replies.deliver(person, self.settings, self.sender)
         while not self.stopping.is_set():
             rows = self.claim(self.batch)
             if not rows:
@@ -145,8 +142,9 @@ class Dispatcher:
         token = uuid.uuid4().hex
         now = clock.now()
         m = OutboundMessage
-        due = ((m.status == OutboxStatus.PENDING) & (m.next_attempt_at <= now), (m.next_attempt_at, m.id))
-        expired = ((m.status == OutboxStatus.SENDING) & (m.claimed_until < now), (m.id,))
+        others = m.kind != OutboxKind.REPLY  # replies go one person at a time (scheduler/replies.py)
+        due = (others & (m.status == OutboxStatus.PENDING) & (m.next_attempt_at <= now), (m.next_attempt_at, m.id))
+        expired = (others & (m.status == OutboxStatus.SENDING) & (m.claimed_until < now), (m.id,))
         claimed = 0
         for condition, order in (due, expired):
             if claimed >= limit:
@@ -193,7 +191,7 @@ class Dispatcher:
             try:
                 decision = compose(row, appointment, users.get(row.user_id),
                                    names.get(appointment.professional_id) if appointment else None,
-                                   self.settings, now)
+                                   self.settings, now, self.sender)
             except Exception:  # one bad row must not stop the others
                 logger.error("could not compose outbox message %s", row.id, exc_info=True)
                 self._retry_or_fail(row, None, summary)
@@ -265,17 +263,8 @@ class Dispatcher:
         threads only talk HTTP: with a database round trip per result, the threads and this loop
         would queue on the GIL at every reply."""
         now = clock.now()
-        queries: list[peewee.Query] = []
-        for row, message, future in batch:
-            error = future.exception()
-            code = error.code if isinstance(error, SendError) else None
-            if error is None:
-                queries.append(self._sent_query(row, message, future.result(), now))
-            elif (isinstance(error, SendError) and not error.retryable) \
-                    or row.attempts >= self.settings.outbox_max_attempts:
-                queries.append(self._status_query(row, OutboxStatus.FAILED, code))
-            else:
-                queries.append(self._retry_query(row, code, now))
+        queries = [outcomes.record(row, message, future.exception() or future.result(),
+                                   self.settings.outbox_max_attempts, now) for row, message, future in batch]
         run_in_transaction(lambda: [query.execute() for query in queries])
 
     def _account(self, future: Future, summary: PassSummary) -> None:
@@ -290,37 +279,16 @@ class Dispatcher:
                 logger.error("unexpected error while sending", exc_info=error)
             summary.retried += 1
 
-    @staticmethod
-    def _sent_query(row: OutboundMessage, message: Outgoing, sid: str, now: dt.datetime) -> peewee.Query:
-        return (OutboundMessage
-                .update(status=OutboxStatus.SENT, twilio_sid=sid, sent_at=now, updated_at=now, claimed_until=None,
-                        error_code=None, body=message.body, content_sid=message.content_sid,
-                        content_variables=message.content_variables)
-                .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token)))
-
-    @staticmethod
-    def _retry_query(row: OutboundMessage, code: int | None, now: dt.datetime) -> peewee.Query:
-        return (OutboundMessage
-                .update(status=OutboxStatus.PENDING, next_attempt_at=now + backoff(row.attempts), claim_token=None,
-                        claimed_until=None, error_code=code, updated_at=now)
-                .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token)))
-
-    @staticmethod
-    def _status_query(row: OutboundMessage, status: OutboxStatus, error_code: int | None) -> peewee.Query:
-        return (OutboundMessage
-                .update(status=status, error_code=error_code, claimed_until=None, updated_at=clock.now())
-                .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token)))
-
     def _finish(self, row: OutboundMessage, status: OutboxStatus, summary: PassSummary,
                 error_code: int | None = None) -> None:
-        self._status_query(row, status, error_code).execute()
+        outcomes.finished(row, status, error_code).execute()
         summary.failed += 1
 
     def _retry_or_fail(self, row: OutboundMessage, code: int | None, summary: PassSummary) -> None:
         if row.attempts >= self.settings.outbox_max_attempts:
             self._finish(row, OutboxStatus.FAILED, summary, error_code=code)
             return
-        self._retry_query(row, code, clock.now()).execute()
+        outcomes.retry(row, code, clock.now()).execute()
         summary.retried += 1
 
     def _mark(self, ids: list[int], token: str, status: OutboxStatus) -> None:

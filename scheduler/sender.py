@@ -20,6 +20,7 @@ import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.content.v1.content import ContentList
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ class Sender(Protocol):
     def send(self, message: Outgoing) -> str:
         """Sends; returns the provider's message id, or raises SendError."""
 
+    def create_content(self, name: str, types: dict) -> str:
+        """Creates a content template (Content API); returns its SID, or raises SendError."""
+
 
 class TwilioSender:
     """Twilio's Messages API through the official client (one client per thread)."""
@@ -69,6 +73,8 @@ class TwilioSender:
                             http_client=TwilioHttpClient(timeout=self.TIMEOUT))
             if self.settings.twilio_api_url:
                 client.api.base_url = self.settings.twilio_api_url.rstrip("/")
+            if self.settings.twilio_content_api_url:
+                client.content.base_url = self.settings.twilio_content_api_url.rstrip("/")
             self._local.client = client
         return client
 
@@ -81,15 +87,23 @@ class TwilioSender:
             kwargs["content_variables"] = json.dumps(message.content_variables or {}, ensure_ascii=False)
         else:
             kwargs["body"] = message.body
+        return self._call(lambda: self.client.messages.create(**kwargs).sid)
+
+    def create_content(self, name: str, types: dict) -> str:
+        request = ContentList.ContentCreateRequest({"friendly_name": name, "language": "pt_BR", "types": types})
+        return self._call(lambda: self.client.content.v1.contents.create(request).sid)
+
+    @staticmethod
+    def _call(request):
+        """Runs one Twilio API request; its failures as SendError (retryable or not)."""
         try:
-            created = self.client.messages.create(**kwargs)
+            return request()
         except TwilioRestException as exc:
             retryable = exc.status == 429 or exc.code == 20429 or exc.status >= 500
             raise SendError(f"Twilio answered {exc.status}", retryable=retryable, code=exc.code,
                             status=exc.status) from None
         except (requests.RequestException, TwilioException) as exc:
             raise SendError(f"network error: {type(exc).__name__}", retryable=True) from None
-        return created.sid
 
 
 class ConsoleSender:
@@ -107,12 +121,16 @@ class ConsoleSender:
         logger.info("console sender: message to %s marked sent", message.to)
         return sid
 
+    def create_content(self, name: str, types: dict) -> str:
+        return f"HXconsole{name}"
+
 
 @dataclass
 class MemorySender:
     """Tests: remembers what was sent; `fail_with` makes the next sends raise."""
 
     sent: list[Outgoing] = field(default_factory=list)
+    contents: dict[str, dict] = field(default_factory=dict)
     fail_with: list[SendError] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -123,6 +141,11 @@ class MemorySender:
                 raise self.fail_with.pop(0)
             self.sent.append(message)
             return f"SMmemory{next(self._ids):024d}"
+
+    def create_content(self, name: str, types: dict) -> str:
+        with self._lock:
+            self.contents[name] = types
+            return f"HXmemory{name}"
 
 
 def make_sender(settings) -> Sender:

@@ -38,6 +38,7 @@ class OutboxStatus(str, enum.Enum):
 
 
 class OutboxKind(str, enum.Enum):
+    REPLY = "reply"  # the answer to a customer's message, sent through the REST API
     REMINDER = "reminder"
     NOTICE = "notice"
     CANCELLATION = "cancellation"
@@ -341,6 +342,9 @@ class InboundMessage(BaseModel):
     user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)  # (user, created_at) below
     reply = peewee.TextField(null=True)
     created_at = UTCDateTimeField(default=clock.now)
+    # A message whose turn has not run yet (a voice note being transcribed, or one that arrived
+    # behind it), with what the turn needs; null once answered.
+    waiting = JSONTextField(null=True)
 
     class Meta:
         table_name = "inbound_messages"
@@ -352,10 +356,17 @@ class InboundMessage(BaseModel):
         return cls.select(cls.user, cls.reply).where(cls.sid == sid).tuples().first()
 
     @classmethod
-    def recent(cls, user_id: int, count: int) -> list[dt.datetime]:
-        """When the person's last `count` messages arrived, newest first."""
-        return [row[0] for row in cls.select(cls.created_at).where(cls.user == user_id)
-                .order_by(cls.created_at.desc()).limit(count).tuples()]
+    def waiting_for(cls, user_id: int) -> peewee.ModelSelect:
+        """The person's messages still waiting for their turn, oldest first."""
+        return cls.select().where((cls.user == user_id) & cls.waiting.is_null(False)).order_by(cls.id)
+
+    @classmethod
+    def recent(cls, user_id: int, count: int, before: int | None = None) -> list[dt.datetime]:
+        """When the person's last `count` messages arrived (before message `before`), newest first."""
+        query = cls.select(cls.created_at).where(cls.user == user_id)
+        if before is not None:
+            query = query.where(cls.id < before)
+        return [row[0] for row in query.order_by(cls.created_at.desc()).limit(count).tuples()]
 
 
 class OutboundMessage(BaseModel):
@@ -397,6 +408,15 @@ class OutboundMessage(BaseModel):
     DELIVERED = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 
     @classmethod
+    def reminder_of(cls, twilio_sid: str | None) -> int | None:
+        """The appointment of the reminder Twilio knows by this message sid, if it is one."""
+        if not twilio_sid:
+            return None
+        row = (cls.select(cls.appointment).where((cls.twilio_sid == twilio_sid) & (cls.kind == OutboxKind.REMINDER))
+               .tuples().first())
+        return row[0] if row else None
+
+    @classmethod
     def reminded(cls, user_id: int, since: dt.datetime) -> list[int]:
         """The appointments whose reminders went out to the person after `since`, newest first."""
         rows = (cls.select(cls.appointment)
@@ -404,6 +424,18 @@ class OutboundMessage(BaseModel):
                        & cls.status.in_([s.value for s in cls.DELIVERED]) & cls.appointment.is_null(False))
                 .order_by(cls.sent_at.desc(), cls.id.desc()).tuples())
         return list(dict.fromkeys(row[0] for row in rows))
+
+
+class ContentTemplate(BaseModel):
+    """A generic interactive shape (a list of N items, N buttons) created through Twilio's
+    Content API, kept so that every process and every restart reuses it."""
+
+    name = peewee.CharField(max_length=64, unique=True)
+    sid = peewee.CharField(max_length=64)
+    created_at = UTCDateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "content_templates"
 
 
 class ProfessionalService(BaseModel):
@@ -433,4 +465,4 @@ class AuditLog(BaseModel):
 
 
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
-          InboundMessage, OutboundMessage, ProfessionalService, AuditLog)
+          InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate)

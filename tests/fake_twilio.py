@@ -1,5 +1,8 @@
 """A fake Twilio REST API on loopback: it answers `POST /2010-04-01/Accounts/<sid>/Messages.json`
-the way Twilio does, so the real `twilio` client can talk to it through TWILIO_API_URL.
+the way Twilio does, so the real `twilio` client can talk to it through TWILIO_API_URL; the
+Content API's `POST /v1/Content` (TWILIO_CONTENT_API_URL); and it serves media files (voice
+notes) at `/2010-04-01/Accounts/<sid>/Messages/<MM...>/Media/<ME...>` with the account's
+credentials, like Twilio's MediaUrl.
 
 Run alone (for benchmarks and manual tries): `python -m tests.fake_twilio --port 8089`.
 """
@@ -10,6 +13,7 @@ import base64
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-zA-Z]+)/Messages\.json$")
+_MEDIA = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-zA-Z]+)/Messages/\w+/Media/(?P<media>\w+)$")
 
 
 @dataclass
@@ -46,6 +51,8 @@ class FakeTwilio:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     server: ThreadingHTTPServer | None = None
+    contents: list[dict] = field(default_factory=list)  # what POST /v1/Content created
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media id -> (bytes, content type)
 
     @property
     def url(self) -> str:
@@ -58,6 +65,17 @@ class FakeTwilio:
 
     def bodies_to(self, phone: str) -> list[str]:
         return [m.form.get("Body", "") for m in self.messages if m.to == f"whatsapp:{phone}"]
+
+    def to(self, address: str) -> list[Received]:
+        """The messages accepted for a phone or WhatsApp user id, in the order they arrived."""
+        with self.lock:
+            return [m for m in self.messages if m.to == f"whatsapp:{address}"]
+
+    def add_media(self, data: bytes, content_type: str) -> str:
+        """Serves a file as Twilio serves a message's media; returns its URL."""
+        media_id = f"ME{len(self.media) + 1:032x}"
+        self.media[media_id] = (data, content_type)
+        return f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/MM{0:032x}/Media/{media_id}"
 
     def stop(self) -> None:
         if self.server is not None:
@@ -93,6 +111,8 @@ def _handler(state: FakeTwilio):
         def do_POST(self):  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length", "0"))
             raw = self.rfile.read(length).decode()
+            if self.path.split("?")[0] == "/v1/Content":
+                return self._content(raw)
             match = _MESSAGES.match(self.path.split("?")[0])
             if not match:
                 return self._answer(404, {"code": 20404, "message": "not found", "status": 404})
@@ -106,6 +126,8 @@ def _handler(state: FakeTwilio):
             try:
                 if state.delay:
                     time.sleep(state.delay)
+                    if self._client_gone():  # it died before its request was complete: not accepted
+                        return None
                 if scripted is not None:
                     return self._answer(*scripted)
                 if "To" not in form or ("Body" not in form and "ContentSid" not in form):
@@ -123,7 +145,42 @@ def _handler(state: FakeTwilio):
                 with state.lock:
                     state.in_flight -= 1
 
+        def _client_gone(self) -> bool:
+            try:
+                return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True
+
+        def _content(self, raw: str) -> None:
+            if not self._authorized(state.account_sid):
+                return self._answer(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            body = json.loads(raw)
+            if not body.get("friendly_name") or not body.get("types"):
+                return self._answer(400, {"code": 20001, "message": "friendly_name and types are required",
+                                          "status": 400})
+            with state.lock:
+                sid = f"HX{len(state.contents) + 1:032x}"
+                state.contents.append({"sid": sid, **body})
+            self._answer(201, {"sid": sid, "account_sid": state.account_sid, "friendly_name": body["friendly_name"],
+                               "language": body.get("language"), "variables": body.get("variables") or {},
+                               "types": body["types"], "url": f"{state.url}/v1/Content/{sid}"})
+
         def do_GET(self):  # noqa: N802 - a small window into the fake, for benchmarks
+            media = _MEDIA.match(self.path.split("?")[0])
+            if media:
+                if not self._authorized(media["account"]):
+                    return self._answer(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                if media["media"] not in state.media:
+                    return self._answer(404, {"code": 20404, "status": 404})
+                data, content_type = state.media[media["media"]]
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return None
             if self.path == "/_fake/stats":
                 with state.lock:
                     return self._answer(200, {"messages": len(state.messages), "attempts": state.attempts,

@@ -35,6 +35,9 @@ def base_config(database_url: str) -> dict:
         "admin_phones": (ADMIN_PHONE,),
         "sender": "memory",
         "business_name": "Barbearia Teste",
+        # TwiML text replies, as the contract describes them with INTERACTIVE=off; the tests of
+        # lists, buttons and replies through the REST API turn it on (tests/test_interactive.py).
+        "interactive": False,
     }
 
 

@@ -31,7 +31,7 @@ def app_env(database_url: str, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in Settings.env_names()}
     env.update(APP_ENV="test", DATABASE_URL=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
                TWILIO_WHATSAPP_FROM="whatsapp:+5511940000000", API_TOKEN=API_TOKEN, SENDER="memory",
-               ADMIN_PHONES=ADMIN_PHONE, DAILY_SUMMARY_AT="off", BUSINESS_NAME="Barbearia Teste",
+               ADMIN_PHONES=ADMIN_PHONE, DAILY_SUMMARY_AT="off", BUSINESS_NAME="Barbearia Teste", INTERACTIVE="off",
                PYTHONUNBUFFERED="1")
     env.update(extra)
     return env

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from bot import texts
-from bot.webhook import split_message
+from bot.engine import split_message
 from storage import booking, clock
 from storage.availability import Rules
 from storage.demo import seed_demo

@@ -85,7 +85,7 @@ def worker_env(database_url: str, twilio_url: str, **extra: str) -> dict:
     env.update(APP_ENV="test", DATABASE_URL=database_url, SENDER="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
                TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM="whatsapp:+5511940000000",
                TWILIO_API_URL=twilio_url, OUTBOX_RATE="0", BUSINESS_NAME="Barbearia Teste", PYTHONUNBUFFERED="1",
-               DAILY_SUMMARY_AT="off")
+               DAILY_SUMMARY_AT="off", INTERACTIVE="off")
     env.update(extra)
     return env
 

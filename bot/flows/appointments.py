@@ -138,20 +138,31 @@ _REMINDER_OPTIONS = (("confirmar", "confirmo", "confirmado", "sim", "ok", "vou",
                      ("remarcar", "reagendar", "mudar"))
 
 
+# The buttons of the reminder template (TWILIO_REMINDER_CONTENT_SID) send these payloads; Twilio
+# says which message was tapped (OriginalRepliedMessageSid), so the tap answers that reminder's
+# appointment whatever came after it.
+REMINDER_BUTTONS = ("confirmar", "cancelar", "remarcar")
+
+
 def reminder_reply(turn: Turn) -> Reply | None:
     """1/confirmar, 2/cancelar, 3/remarcar as the first message after a reminder (within 24
-    hours); None for anything else, which goes on to the rest of the table."""
+    hours), or a tap on one of the reminder's buttons; None for anything else, which goes on to
+    the rest of the table."""
     if turn.user is None:
         return None
-    choice = choices.match_option(turn.text, _REMINDER_OPTIONS)
-    if choice is None:
-        return None
-    since = turn.now - REMINDER_REPLY_WINDOW
-    if turn.last_inbound_at is not None:
-        since = max(since, turn.last_inbound_at)
-    reminded = OutboundMessage.reminded(turn.contact.id, since)
-    if not reminded:
-        return None
+    tapped = OutboundMessage.reminder_of(turn.replied_to) if turn.tap in REMINDER_BUTTONS else None
+    if tapped is not None:
+        choice, reminded = REMINDER_BUTTONS.index(turn.tap), [tapped]
+    else:
+        choice = choices.match_option(turn.text, _REMINDER_OPTIONS)
+        if choice is None:
+            return None
+        since = turn.now - REMINDER_REPLY_WINDOW
+        if turn.last_inbound_at is not None:
+            since = max(since, turn.last_inbound_at)
+        reminded = OutboundMessage.reminded(turn.contact.id, since)
+        if not reminded:
+            return None
     appointment = Appointment.get_or_none(Appointment.id == reminded[0])
     if appointment is None or appointment.user_id != turn.user.id \
             or appointment.status != AppointmentStatus.BOOKED or appointment.date <= turn.now:

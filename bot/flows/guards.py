@@ -15,7 +15,10 @@ MAX_INPUT = 1000
 
 
 def unreadable(turn: Turn) -> Reply | None:
-    """Media without text gets "text only"; an essay gets "please summarise". Nothing moves."""
+    """A voice note (with no transcription service) or media without text gets "please type";
+    an essay gets "please summarise". Nothing moves."""
+    if turn.voice:
+        return stay(turn, texts.VOICE_NEEDS_TEXT)
     if not turn.text and turn.has_media:
         return stay(turn, texts.TEXT_ONLY)
     if len(turn.text) > MAX_INPUT:
