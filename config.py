@@ -96,6 +96,8 @@ class Settings:
     stt_url: str | None = None  # an OpenAI-compatible POST .../audio/transcriptions
     stt_api_key: str | None = None
     stt_model: str = "whisper-1"
+    handoff_timeout: dt.timedelta = dt.timedelta(hours=2)  # staff silence after which the bot takes the chat back
+    twilio_alert_content_sid: str | None = None  # approved template for alerts to the staff: {"1": text}
     public_url: str | None = None
     admin_phones: tuple[str, ...] = ()
     api_token: str | None = None
@@ -136,6 +138,8 @@ class Settings:
         "stt_url": ("STT_URL", str),
         "stt_api_key": ("STT_API_KEY", str),
         "stt_model": ("STT_MODEL", str),
+        "handoff_timeout": ("HANDOFF_TIMEOUT", lambda v: parse_duration(v, "HANDOFF_TIMEOUT")),
+        "twilio_alert_content_sid": ("TWILIO_ALERT_CONTENT_SID", str),
         "public_url": ("PUBLIC_URL", str),
         "admin_phones": ("ADMIN_PHONES", lambda v: parse_people(v, "ADMIN_PHONES")),
         "api_token": ("API_TOKEN", str),

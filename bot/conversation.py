@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import admin
-from bot.flows import appointments, booking, guards, menu, registration
+from bot.flows import appointments, booking, guards, handoff, menu, registration
 from bot.states import State
 from bot.turn import Reply, Route, Step, Turn
 
@@ -26,11 +26,14 @@ class Routes:
 
 ROUTES = Routes(
     filters=(
-        ("media or too long", guards.unreadable),
         ("rate limit", guards.rate_limit),
+        ("staff answer by swipe", handoff.swiped),
         ("reminder reply", appointments.reminder_reply),
         ("parar / voltar", guards.opt_out),
+        ("in a handoff", handoff.relayed),
+        ("media or too long", guards.unreadable),
         ("admin command", admin.command),
+        ("asks for a person", handoff.asked),
     ),
     fallbacks=(
         ("menu / ajuda / sair", menu.global_words),
@@ -53,6 +56,7 @@ ROUTES = Routes(
         State.RESCHEDULE_TIME: booking.reschedule_time,
         State.RESCHEDULE_CONFIRM: booking.reschedule_confirm,
         State.ADMIN_CONFIRM: admin.confirm,
+        State.HANDOFF_OFFER: handoff.offer,
     },
 )
 

@@ -23,16 +23,18 @@ from dataclasses import dataclass
 
 from bot import interactive, texts
 from bot.conversation import route
+from bot.flows import handoff
 from bot.states import REGISTRATION, State
 from bot.turn import Inbound, Reply, Turn
 from config import Settings
 from storage import clock, outbox
 from storage.db import run_in_transaction
-from storage.models import Conversation, InboundMessage, OutboxKind, User
+from storage.models import Conversation, InboundMessage, OutboxKind, Professional, User
 
 logger = logging.getLogger(__name__)
 
 RATE_WINDOW = dt.timedelta(minutes=1)
+MISSES_BEFORE_OFFER = 2
 # A reply the web process did not hand to Twilio by then (it died) is sent by the worker.
 HANDOFF_GRACE = dt.timedelta(seconds=5)
 
@@ -72,7 +74,7 @@ def _turn(inbound: Inbound, settings: Settings) -> Outcome:
                               waiting=dataclasses.asdict(inbound))
         return Outcome(transcribe=contact.id)
     reply = _answer(_load(inbound, settings, contact, conversation, now), conversation)
-    InboundMessage.create(sid=inbound.sid, user=contact.id, reply=reply.text, created_at=now)
+    InboundMessage.create(sid=inbound.sid, user=contact.id, reply=reply.text, created_at=now, body=_body(inbound))
     if not settings.interactive:
         return Outcome(twiml=reply.text)
     queue_reply(contact, reply, now)
@@ -81,12 +83,21 @@ def _turn(inbound: Inbound, settings: Settings) -> Outcome:
 
 def _answer(turn: Turn, conversation: Conversation, heard: str | None = None) -> Reply:
     """Routes the message and saves where the conversation goes; a voice note's reply starts by
-    saying what was heard."""
+    saying what was heard. The second answer in a row the bot did not understand becomes the
+    offer of a person."""
     reply = route(turn)
+    misses = conversation.misses + 1 if reply.unclear else 0
+    if misses >= MISSES_BEFORE_OFFER:
+        reply, misses = handoff.offered(reply, turn), 0
     if heard is not None and reply.text:
         reply = dataclasses.replace(reply, text=texts.heard(heard) + "\n\n" + reply.text)
-    conversation.move(reply.state.value, reply.data, turn.now)
+    conversation.move(reply.state.value, reply.data, turn.now, misses)
     return reply
+
+
+def _body(inbound: Inbound) -> str | None:
+    """What the person wrote, kept for the staff who may take the chat over."""
+    return (inbound.text or inbound.tap_title or "")[:1000] or None
 
 
 def queue_reply(person: User, reply: Reply, now: dt.datetime) -> None:
@@ -151,7 +162,8 @@ def run_waiting(person_id: int, settings: Settings, heard: dict[int, str | None]
         if transcript is not None or not inbound.voice or not settings.stt_url:
             turn = _load(inbound, settings, contact, conversation, now, before=row.id)
             reply = _answer(turn, conversation, heard=transcript)
-        InboundMessage.update(reply=reply.text, waiting=None).where(InboundMessage.id == row.id).execute()
+        InboundMessage.update(reply=reply.text, waiting=None, body=_body(inbound)).where(
+            InboundMessage.id == row.id).execute()
         queue_reply(contact, reply, now)  # the webhook answered long ago: these go by REST
         return True
 
@@ -165,15 +177,16 @@ def _load(inbound: Inbound, settings: Settings, contact: User, conversation: Con
     arrivals = InboundMessage.recent(contact.id, settings.rate_limit_per_minute + 1, before=before)
     last = arrivals[0] if arrivals else None
     state, data = State.parse(conversation.state), dict(conversation.data or {})
-    if not contact.registered and state not in REGISTRATION:  # nobody knows them: from the beginning
-        state, data = State.START, {}
+    admin, staff = is_admin(contact, settings), Professional.of(contact)
+    if not contact.registered and state not in REGISTRATION and not (admin or staff):
+        state, data = State.START, {}  # nobody knows them: from the beginning
     text = inbound.text
     if inbound.tap:
         text = interactive.read_tap(inbound.tap, inbound.tap_title or "", state.value)
     return Turn(contact=contact, text=text.strip(), user=contact if contact.registered else None,
                 state=state, data=data, now=now, settings=settings, profile_name=inbound.profile_name,
                 has_media=inbound.has_media, voice=inbound.voice, tap=inbound.tap, replied_to=inbound.replied_to,
-                is_admin=is_admin(contact, settings), last_inbound_at=last,
+                is_admin=admin, staff=staff, last_inbound_at=last,
                 recent=sum(1 for moment in arrivals if moment > now - RATE_WINDOW),
                 idle_since=last or conversation.updated_at)
 

@@ -21,6 +21,7 @@ class State(str, enum.Enum):
     RESCHEDULE_TIME = "reschedule_time"
     RESCHEDULE_CONFIRM = "reschedule_confirm"
     ADMIN_CONFIRM = "admin_confirm"
+    HANDOFF_OFFER = "handoff_offer"
 
     @classmethod
     def parse(cls, value: str | None) -> State:

@@ -315,8 +315,27 @@ ADMIN_USAGE = {
     "avisar": "*avisar* <data> <mensagem> - ex.: *avisar 24/12 Vamos fechar às 16h*",
     "profissionais": "*profissionais* - lista a equipe",
     "profissional": ("*profissional novo Ana* | *profissional nome #2 Ana Paula* | *profissional servicos #2 1,3*"
-                     " (ou *todos*) | *profissional horario #2 seg 09:00-18:00* (ou *padrao*) | *profissional remover #2*"),
+                     " (ou *todos*) | *profissional horario #2 seg 09:00-18:00* (ou *padrao*) | *profissional remover #2*"
+                     " | *profissional telefone #2 +5511988887777* (ou *nenhum*)"),
+    "responder": "*responder* <#cliente|telefone> <texto> - ex.: *responder #5 Pode vir às 15h!* (ou deslize para responder)",
+    "encerrar": "*encerrar* <#cliente|telefone> - devolve a conversa ao robô",
+    "atendimentos": "*atendimentos* - as conversas passadas para uma pessoa",
 }
+
+# What a professional may do from their own phone (the words are the owner's commands, limited
+# to their own agenda, time, appointments and chats).
+STAFF_COMMANDS = ("ajuda", "agenda", "bloquear", "desbloquear", "faltou", "compareceu", "responder", "encerrar",
+                  "atendimentos")
+SICK_USAGE = "*estou doente hoje* | *não vou poder 25/12* - bloqueia o dia e avisa o dono"
+
+
+def staff_help() -> str:
+    lines = "\n".join(f"• {ADMIN_USAGE[word]}" for word in STAFF_COMMANDS if word != "ajuda")
+    return ("🛠️ *Seus comandos* (só a sua agenda e os seus clientes)\n" + lines + f"\n• {SICK_USAGE}"
+            + "\n\nPara agendar como cliente, envie *menu*.")
+
+
+OWNER_ONLY = "Esse comando é só do dono. Envie *ajuda* para ver os seus."
 
 
 def admin_help() -> str:
@@ -326,7 +345,8 @@ def admin_help() -> str:
 
 
 def admin_usage(command: str) -> str:
-    return f"Não entendi esse comando 🤔 Use assim:\n{ADMIN_USAGE[command]}"
+    usage = SICK_USAGE if command == "doente" else ADMIN_USAGE.get(command)
+    return f"Não entendi esse comando 🤔 Use assim:\n{usage}" if usage else admin_help()
 
 
 ADMIN_NOT_FOUND = "Não encontrei o agendamento {ref}. Confira o número em *agenda*."
@@ -573,3 +593,148 @@ CHAT_NEEDS_WHATSAPP_ID = "Para esconder o telefone, comece com --whatsapp-id BR.
 def chat_speaking_as(phone: str | None, whatsapp_id: str | None) -> str:
     who = " e ".join(part for part in (phone, whatsapp_id and f"ID {whatsapp_id}") if part)
     return f"Conversando como {who}."
+
+
+# --- a person in the loop: handoffs ---------------------------------------------------------------
+
+NO_NAME = "sem nome"
+TEAM_WILL_ANSWER = "alguém da nossa equipe"
+PROFESSIONAL_WILL_ANSWER = "{name}"
+ANSWER_SOON = "Em instantes alguém te responde por aqui."
+ANSWER_LATER = "Assim que abrirmos, alguém te responde por aqui."
+MEDIA_PLACEHOLDER = "[mídia]"
+
+
+def answer_at(day: str, time: str) -> str:
+    return f"Estamos fechados agora; respondemos a partir de *{day}* às *{time}*."
+
+
+def handed_over(who: str, when: str) -> str:
+    return (f"Certo! Vou te passar para {who} 🙋 {when}\n"
+            "Pode ir escrevendo: eu repasso tudo.")
+
+
+def handoff_alert(who: str, upcoming: list[str], last: list[str], customer_id: int) -> str:
+    text = f"🙋 *{who}* quer falar com uma pessoa."
+    if upcoming:
+        text += "\nPróximos horários:\n" + "\n".join(f"• {line}" for line in upcoming)
+    if last:
+        text += "\nÚltimas mensagens:\n" + "\n".join(f"> {line}" for line in last)
+    return text + (f"\n\nResponda a esta mensagem (deslize para responder) ou envie *responder #{customer_id} texto*."
+                   f" *encerrar #{customer_id}* devolve a conversa ao robô.")
+
+
+def relayed(who: str, lines: list[str], customer_id: int) -> str:
+    quoted = "\n".join(f"> {line}" for line in lines)
+    return f"💬 *{who}*:\n{quoted}\n\n(deslize para responder, ou *responder #{customer_id} texto*)"
+
+
+HANDOFF_BACK = "Voltei a te atender por aqui 🤖 Se precisar de algo, é só chamar."
+HANDOFF_ALREADY_CLOSED = "Esse atendimento já foi encerrado. Para falar com o cliente, use *responder*."
+
+
+def staff_answer_sent(name: str) -> str:
+    return f"✅ Enviado para {name}."
+
+
+OFFER_PERSON = ("Parece que não estou conseguindo te entender 😕 Quer falar com uma pessoa?\n\n"
+                + numbered(["Sim, uma pessoa", "Não, continuar"]))
+
+
+def carry_on(previous: str) -> str:
+    question = previous.split("\n\n", 1)[1] if previous.startswith("Não entendi") and "\n\n" in previous else previous
+    return "Combinado, vamos continuar. 👍\n\n" + question if question else "Combinado, vamos continuar. 👍"
+
+
+def open_handoffs(lines: list[str]) -> str:
+    return "🙋 *Atendimentos abertos*\n" + ("\n".join(lines) if lines else "(nenhum)")
+
+
+def open_handoff_line(customer_id: int, who: str, since: str, with_whom: str) -> str:
+    return f"#{customer_id} {who} - desde {since} - {with_whom}"
+
+
+TEAM = "equipe"
+
+
+def handoff_closed(name: str) -> str:
+    return f"Atendimento de {name} encerrado; o robô voltou a responder."
+
+
+def no_open_handoff(reference: str) -> str:
+    return f"Não há atendimento aberto com {reference}."
+
+
+def customer_not_found(reference: str) -> str:
+    return f"Não encontrei o cliente {reference}. Use *#id* (veja *atendimentos*), o telefone ou o nome."
+
+
+def professional_phone_set(name: str, address: str) -> str:
+    return (f"📱 {name} agora usa o WhatsApp {address}: vê a própria agenda, recebe avisos dos seus horários, "
+            "bloqueia o próprio tempo e avisa quando não puder vir.")
+
+
+def professional_phone_removed(name: str) -> str:
+    return f"{name} não tem mais um WhatsApp próprio ligado à agenda."
+
+
+PHONE_IS_AN_OWNERS = "Esse número é de um dono (ADMIN_PHONES); use outro para o profissional."
+
+
+def phone_taken_by(name: str) -> str:
+    return f"Esse WhatsApp já é de {name}."
+
+
+STAFF_EVENTS = {"booked": "📅 Novo agendamento", "moved": "🔁 Agendamento remarcado",
+                "cancelled": "❌ Agendamento cancelado", "reassigned": "📅 Agendamento passado para você"}
+STAFF_APPOINTMENT_GONE = "Um agendamento seu mudou; envie *agenda* para ver o dia."
+
+
+def staff_booking_alert(event: str, appointment_id: int, name: str, service: str, day: str, time: str) -> str:
+    return f"{STAFF_EVENTS[event]}: #{appointment_id} {name} - *{service}*, {day} às *{time}*."
+
+
+# --- a professional's sick day ---------------------------------------------------------------------
+
+SICK_REASON = "profissional indisponível"
+
+
+def confirm_sick_day(day: str, count: int) -> str:
+    booked = f"Você tem *{count}* agendamento(s) nele; o dono vai decidir o que fazer com eles." if count else \
+        "Você não tem agendamentos nele."
+    return f"Bloquear *{day}* na sua agenda? {booked}\n\n" + numbered(["Sim, bloquear", "Não"])
+
+
+SICK_DAY_DROPPED = "Ok, nada foi bloqueado."
+
+
+def sick_day_already(day: str) -> str:
+    return f"*{day}* já estava bloqueado na sua agenda. Melhoras! 🙏"
+
+
+def sick_day_blocked(day: str, count: int) -> str:
+    told = " O dono foi avisado e vai cuidar dos seus clientes." if count else ""
+    return f"🔒 Pronto, *{day}* está bloqueado na sua agenda.{told} Melhoras! 🙏"
+
+
+def ask_owner_about_sick_day(name: str, day: str, count: int) -> str:
+    return (f"🤒 *{name}* não poderá atender em *{day}* ({count} agendamento(s)). O que faço com eles?\n\n"
+            + numbered(["Passar para outro profissional", "Avisar os clientes"]))
+
+
+SICK_DECISION_DROPPED = "Não entendi a escolha; nada foi feito. Envie *agenda* para ver o dia."
+SICK_ALREADY_DECIDED = "Outra pessoa da equipe já decidiu o que fazer com esses agendamentos. 👍"
+
+
+def sick_day_done(moved: int, told: int) -> str:
+    return f"Feito: {moved} agendamento(s) passado(s) para outro profissional, {told} cliente(s) avisado(s)."
+
+
+def moved_to_another(service: str, day: str, time: str, professional: str) -> str:
+    return (f"Olá! Seu horário de *{service}* em *{day}* às *{time}* continua de pé, agora com *{professional}*. "
+            "Qualquer coisa, é só responder.")
+
+
+def professional_unavailable(professional: str, service: str, day: str, time: str) -> str:
+    return (f"Olá! Infelizmente {professional} não poderá te atender em *{day}* às *{time}* (*{service}*). 😕\n"
+            "Responda *remarcar* para escolher outro horário.")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.states import State
 from config import Settings
 from storage.availability import Rules
-from storage.models import User
+from storage.models import Professional, User
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class Turn:
     tap: str | None = None  # the id of a tapped button or list item, as Twilio sent it
     replied_to: str | None = None  # the business's message this one answers (OriginalRepliedMessageSid)
     is_admin: bool = False
+    staff: Professional | None = None  # the professional writing from their own phone
     last_inbound_at: dt.datetime | None = None  # the person's previous message
     recent: int = 0  # messages from this person in the last minute, before this one
     idle_since: dt.datetime | None = None  # when the person last wrote, or the conversation last moved
@@ -84,11 +85,17 @@ class Reply:
     text: str
     state: State
     data: dict[str, Any] = field(default_factory=dict)
+    unclear: bool = False  # the bot did not understand the message (twice in a row: it offers a person)
 
 
 def stay(turn: Turn, text: str) -> Reply:
     """Answers without moving the conversation."""
     return Reply(text, turn.state, turn.data)
+
+
+def unclear(turn: Turn, text: str, state: State | None = None) -> Reply:
+    """Says the message was not understood and asks again, staying in the step."""
+    return Reply(text, state or turn.state, turn.data, unclear=True)
 
 
 # A step answers a message; a filter or fallback may also pass (None) to the next route.

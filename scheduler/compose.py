@@ -13,7 +13,16 @@ from scheduler.content import template_sid
 from scheduler.reminders import grace_for, nearer_leads
 from scheduler.sender import Outgoing, Sender
 from storage.availability import Rules
-from storage.models import Appointment, AppointmentStatus, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
+from storage.models import (
+    Appointment,
+    AppointmentStatus,
+    InboundMessage,
+    OutboundMessage,
+    OutboxKind,
+    OutboxStatus,
+    Professional,
+    User,
+)
 
 SUMMARY_LIMIT = 25  # appointments listed per professional; the rest is one "and N more" line
 
@@ -52,9 +61,15 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
         day = dt.date.fromisoformat(params["day"])
         agenda = render_agenda(Rules.from_settings(settings), [day], list(Professional.active_ones()),
                                limit=SUMMARY_LIMIT)
-        return Outgoing(row.recipient, body=texts.daily_summary(agenda)[:texts.MAX_MESSAGE])
+        return _alert(row.recipient, texts.daily_summary(agenda), settings, now)
+    if row.kind == OutboxKind.STAFF_ALERT:
+        return _alert(row.recipient, _staff_alert_text(params, settings), settings, now)
+    if row.kind == OutboxKind.STAFF_MESSAGE and params.get("reply"):  # the staff answering a chat
+        return _within_window(row.recipient, name, params["text"], recipient, settings, now)
     if opted_out:
         return Skip(OutboxStatus.SKIPPED, "opted out")
+    if row.kind == OutboxKind.STAFF_MESSAGE:  # the staff telling the customer something
+        return _within_window(row.recipient, name, params["text"], recipient, settings, now)
 
     if row.kind == OutboxKind.NOTICE:
         text = params.get("text", "")
@@ -89,6 +104,60 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
         return _notice(row.recipient, name, text, settings)
 
     return Skip(OutboxStatus.CANCELLED, f"unknown kind {row.kind}")
+
+
+# The approved template each kind needs outside WhatsApp's 24-hour window (None: never needs one).
+TEMPLATE_SETTINGS = {
+    OutboxKind.REPLY: None,
+    OutboxKind.REMINDER: "TWILIO_REMINDER_CONTENT_SID",
+    OutboxKind.NOTICE: "TWILIO_NOTICE_CONTENT_SID",
+    OutboxKind.CANCELLATION: "TWILIO_NOTICE_CONTENT_SID",
+    OutboxKind.CONFIRMATION: "TWILIO_NOTICE_CONTENT_SID",
+    OutboxKind.STAFF_MESSAGE: "TWILIO_NOTICE_CONTENT_SID",
+    OutboxKind.STAFF_ALERT: "TWILIO_ALERT_CONTENT_SID",
+    OutboxKind.SUMMARY: "TWILIO_ALERT_CONTENT_SID",
+}
+WINDOW = dt.timedelta(hours=24)
+
+
+def _wrote_lately(address: str, person: User | None, now: dt.datetime) -> bool:
+    """Whether the person wrote in the last 24 hours (WhatsApp's window for free text)."""
+    person = person or User.select().where((User.phone == address) | (User.whatsapp_id == address)).first()
+    if person is None:
+        return False
+    last = InboundMessage.recent(person.id, 1)
+    return bool(last) and now - last[0] < WINDOW
+
+
+def _alert(address: str, text: str, settings: Settings, now: dt.datetime) -> Outgoing:
+    """To the owner or a professional: free text inside the 24 h window, else the alert template
+    when one is set (TWILIO_ALERT_CONTENT_SID, variable 1 = the text)."""
+    if settings.twilio_alert_content_sid and not _wrote_lately(address, None, now):
+        return Outgoing(address, content_sid=settings.twilio_alert_content_sid,
+                        content_variables={"1": _one_line(text)[:1000]})
+    return Outgoing(address, body=text[:texts.MAX_MESSAGE])
+
+
+def _within_window(address: str, name: str, text: str, person: User | None, settings: Settings,
+                   now: dt.datetime) -> Outgoing:
+    """To a customer: free text inside the 24 h window, else the notice template when set."""
+    if settings.twilio_notice_content_sid and not _wrote_lately(address, person, now):
+        return _notice(address, name, text, settings)
+    return Outgoing(address, body=text[:texts.MAX_MESSAGE])
+
+
+def _staff_alert_text(params: dict, settings: Settings) -> str:
+    """A relayed chat or a handoff as it was written; a booking alert worded from the
+    appointment as it is now."""
+    if "text" in params:
+        return params["text"]
+    appointment = Appointment.get_or_none(Appointment.id == params.get("appointment"))
+    if appointment is None:
+        return texts.STAFF_APPOINTMENT_GONE
+    tz = settings.timezone
+    customer = User.get_by_id(appointment.user_id)
+    return texts.staff_booking_alert(params["event"], appointment.id, customer.name or texts.NO_NAME,
+                                     appointment.type, day_label(appointment.date, tz), time_label(appointment.date, tz))
 
 
 def _notice(phone: str, name: str, text: str, settings: Settings) -> Outgoing:

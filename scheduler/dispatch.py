@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from bot.flows import handoff
 from config import Settings
 from scheduler import outcomes, reminders, replies, summaries, voice
 from scheduler.compose import Skip, compose
@@ -124,6 +125,7 @@ class Dispatcher:
             voice.process(person, self.settings, self.sender)
         for person in replies.overdue(now):
             summary.sent += replies.deliver(person, self.settings, self.sender)
+        run_in_transaction(lambda: handoff.close_silent(now, self.settings))
         while not self.stopping.is_set():
             rows = self.claim(self.batch)
             if not rows:

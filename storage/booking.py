@@ -146,10 +146,12 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
                     raise
                 refusal = exc
                 continue
-            return Appointment.create(
+            made = Appointment.create(
                 user=user_id, professional=pid, service=service.id, date=start, end=end,
                 type=service.name, duration=minutes, status=AppointmentStatus.BOOKED,
                 scheduled_at=now, source=source, created_at=now, updated_at=now)
+            _tell_professional(made, "booked")
+            return made
         raise refusal
 
     try:
@@ -157,6 +159,16 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
     except peewee.IntegrityError as exc:  # a user or service deleted under us
         logger.info("booking refused by a foreign key: %s", type(exc).__name__)
         raise NotFound("user") from None
+
+
+def _tell_professional(appointment: Appointment, event: str) -> None:
+    """A professional with their own phone hears of each change to their appointments, once
+    (the key names the change), in the transaction that makes it."""
+    phone = Professional.select(Professional.phone).where(Professional.id == appointment.professional_id).scalar()
+    if phone:
+        outbox.enqueue(OutboxKind.STAFF_ALERT, phone, appointment_id=appointment.id,
+                       params={"event": event, "appointment": appointment.id},
+                       dedupe_key=f"staff:{event}:{appointment.id}:{appointment.revision}:{appointment.professional_id}")
 
 
 def _fairest_first(professional_ids: list[int], start: dt.datetime, rules: Rules) -> list[int]:
@@ -199,7 +211,41 @@ def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now
         if updated != 1:
             raise NotBooked()
         outbox.cancel_pending(appointment_id)
-        return Appointment.get_by_id(appointment_id)
+        moved = Appointment.get_by_id(appointment_id)
+        _tell_professional(moved, "moved")
+        return moved
+
+    return run_in_transaction(work)
+
+
+def reassign(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Policy = ADMIN) -> Appointment | None:
+    """Gives a booked appointment, at the same time, to another active professional who performs
+    its service and is free then (the least booked that day); None when nobody is. The
+    professionals are locked together in id order, as for a booking."""
+
+    def work() -> Appointment | None:
+        current = Appointment.get_or_none(Appointment.id == appointment_id)
+        if current is None:
+            raise NotFound("appointment")
+        others = [p.id for p in Professional.performing(current.service_id) if p.id != current.professional_id]
+        locked = [row[0] for row in locking(Professional.select(Professional.id)
+                                            .where(Professional.id.in_([*others, current.professional_id]))
+                                            .order_by(Professional.id)).tuples()]
+        current = Appointment.get_by_id(appointment_id)  # re-read under the locks
+        if current.status != AppointmentStatus.BOOKED:
+            raise NotBooked()
+        for pid in _fairest_first([p for p in locked if p != current.professional_id], current.date, rules):
+            try:
+                _check_rules(pid, current.date, current.end, rules=rules, now=now, policy=policy)
+            except BookingError:
+                continue
+            (Appointment.update(professional=pid, updated_at=now)
+             .where((Appointment.id == appointment_id) & (Appointment.status == AppointmentStatus.BOOKED))
+             .execute())
+            changed = Appointment.get_by_id(appointment_id)
+            _tell_professional(changed, "reassigned")
+            return changed
+        return None
 
     return run_in_transaction(work)
 
@@ -225,6 +271,7 @@ def cancel(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Polic
         if updated != 1:
             raise NotBooked()
         outbox.cancel_pending(appointment_id)
+        _tell_professional(appointment, "cancelled")
         if notify:
             user = User.get_by_id(appointment.user_id)
             outbox.enqueue(OutboxKind.CANCELLATION, user, appointment_id=appointment_id,

@@ -39,6 +39,8 @@ class OutboxStatus(str, enum.Enum):
 
 class OutboxKind(str, enum.Enum):
     REPLY = "reply"  # the answer to a customer's message, sent through the REST API
+    STAFF_ALERT = "staff_alert"  # to the owner or a professional: a handoff, relayed messages, their bookings
+    STAFF_MESSAGE = "staff_message"  # from the staff to a customer: an answer, a chat back to the bot
     REMINDER = "reminder"
     NOTICE = "notice"
     CANCELLATION = "cancellation"
@@ -197,9 +199,17 @@ class Professional(BaseModel):
     name = peewee.CharField(max_length=60)
     active = peewee.BooleanField(default=True)
     created_at = UTCDateTimeField(default=clock.now)
+    # Their own WhatsApp (a phone or a WhatsApp user id): their agenda, alerts, blocks, sick days.
+    phone = peewee.CharField(max_length=140, null=True, unique=True)
 
     class Meta:
         table_name = "professionals"
+
+    @classmethod
+    def of(cls, person: User) -> Professional | None:
+        """The professional whose own WhatsApp this person writes from, if any."""
+        addresses = [a for a in (person.phone, person.whatsapp_id) if a]
+        return cls.select().where(cls.phone.in_(addresses) & (cls.active == True)).first()  # noqa: E712
 
     @classmethod
     def active_ones(cls) -> peewee.ModelSelect:
@@ -310,6 +320,7 @@ class Conversation(BaseModel):
     state = peewee.CharField(max_length=32, default="start")
     data = JSONTextField(null=True)
     updated_at = UTCDateTimeField(default=clock.now)  # when the state last changed
+    misses = peewee.IntegerField(default=0)  # answers in a row the bot did not understand
 
     class Meta:
         table_name = "conversations"
@@ -326,11 +337,11 @@ class Conversation(BaseModel):
             found = locking(cls.select().where(cls.user == user_id)).get()
         return found
 
-    def move(self, state: str, data: dict | None, now: dt.datetime) -> None:
+    def move(self, state: str, data: dict | None, now: dt.datetime, misses: int = 0) -> None:
         """Saves where the conversation is now, when that changed."""
-        if state == self.state and (data or None) == (self.data or None):
+        if state == self.state and (data or None) == (self.data or None) and misses == self.misses:
             return
-        Conversation.update(state=state, data=data or None, updated_at=now).where(
+        Conversation.update(state=state, data=data or None, updated_at=now, misses=misses).where(
             Conversation.user == self.user_id).execute()
 
 
@@ -345,6 +356,7 @@ class InboundMessage(BaseModel):
     # A message whose turn has not run yet (a voice note being transcribed, or one that arrived
     # behind it), with what the turn needs; null once answered.
     waiting = JSONTextField(null=True)
+    body = peewee.TextField(null=True)  # what they wrote, for the person who takes the chat over
 
     class Meta:
         table_name = "inbound_messages"
@@ -426,6 +438,61 @@ class OutboundMessage(BaseModel):
         return list(dict.fromkeys(row[0] for row in rows))
 
 
+class Handoff(BaseModel):
+    """A customer's chat handed to a person: the bot relays instead of answering until the staff
+    end it (`encerrar`) or stay silent for HANDOFF_TIMEOUT."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    open_for = peewee.IntegerField(null=True, unique=True)  # the customer while open: one open each
+    professional = peewee.ForeignKeyField(Professional, null=True, on_delete="SET NULL")  # else the owners
+    reason = peewee.CharField(max_length=16)  # asked | offered | staff
+    opened_at = UTCDateTimeField()
+    staff_seen_at = UTCDateTimeField()  # the staff's last word (or the opening): the time-out runs from it
+    closed_at = UTCDateTimeField(null=True)
+    closed_by = peewee.CharField(max_length=140, null=True)
+
+    class Meta:
+        table_name = "handoffs"
+        indexes = ((("closed_at", "staff_seen_at"), False),)
+
+    @classmethod
+    def open_of(cls, user_id: int) -> Handoff | None:
+        return cls.get_or_none(cls.open_for == user_id)
+
+    @classmethod
+    def open_ones(cls) -> peewee.ModelSelect:
+        return cls.select().where(cls.open_for.is_null(False)).order_by(cls.opened_at)
+
+    @classmethod
+    def start(cls, user_id: int, reason: str, professional_id: int | None, now: dt.datetime) -> tuple[Handoff, bool]:
+        """Opens the customer's handoff; (handoff, True) when it is new, (the open one, False) when
+        one was open already (the unique key decides)."""
+        inserted = (cls.insert(user=user_id, open_for=user_id, professional=professional_id, reason=reason,
+                               opened_at=now, staff_seen_at=now).on_conflict_ignore().as_rowcount().execute())
+        return cls.get(cls.open_for == user_id), bool(inserted)
+
+    def close(self, by: str, now: dt.datetime) -> bool:
+        """Gives the chat back to the bot; False when it was closed already."""
+        return Handoff.update(open_for=None, closed_at=now, closed_by=by[:140]).where(
+            (Handoff.id == self.id) & Handoff.open_for.is_null(False)).execute() == 1
+
+
+class SickDay(BaseModel):
+    """A day a professional cannot come: blocked, and waiting for an owner to choose between
+    moving their appointments to others and telling the customers."""
+
+    professional = peewee.ForeignKeyField(Professional, on_delete="CASCADE")
+    day = peewee.CharField(max_length=10)  # YYYY-MM-DD, local
+    status = peewee.CharField(max_length=16, default="asked")  # asked | moved | told
+    appointments = JSONTextField(null=True)  # the ids booked that day when it was declared
+    created_at = UTCDateTimeField(default=clock.now)
+    decided_by = peewee.CharField(max_length=140, null=True)
+
+    class Meta:
+        table_name = "sick_days"
+        indexes = ((("professional", "day"), True),)
+
+
 class ContentTemplate(BaseModel):
     """A generic interactive shape (a list of N items, N buttons) created through Twilio's
     Content API, kept so that every process and every restart reuses it."""
@@ -465,4 +532,4 @@ class AuditLog(BaseModel):
 
 
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
-          InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate)
+          InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate, Handoff, SickDay)

@@ -1,9 +1,12 @@
-"""Admin commands over WhatsApp: the owner runs the day from a number in ADMIN_PHONES.
+"""Admin commands over WhatsApp: the owner runs the day from a number in ADMIN_PHONES, and each
+professional with their own phone (`profissional telefone`) runs their own part of it.
 
 A message from such a number (with a valid signature: the webhook checked it) is a command when
-its first word is a command word; anything else gets the customer flow. Every command is written
-to the audit log, whatever its outcome. A malformed command gets that command's usage line, a
-refusal gets its reason, and a command that fails changes nothing and says so.
+its first word is a command word; anything else gets the customer flow. A professional may use
+the commands in texts.STAFF_COMMANDS, limited to their own agenda, time, appointments and chats,
+and declare a sick day. Every command is written to the audit log with who ran it, whatever its
+outcome. A malformed command gets that command's usage line, a refusal gets its reason, and a
+command that fails changes nothing and says so.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from bot import choices, texts
-from bot.admin import commands
+from bot.admin import commands, staff
 from bot.admin.commands import Context, Refused
 from bot.admin.parsing import Usage
 from bot.states import State
@@ -40,6 +43,16 @@ COMMANDS: dict[str, Command] = {
     "avisar": commands.notice,
     "profissionais": commands.professionals,
     "profissional": commands.professional,
+    "responder": staff.respond,
+    "encerrar": staff.end,
+    "atendimentos": staff.open_chats,
+}
+
+# The answers to a question a command asked ("1 - Enviar"), by the action it left in the data.
+CONFIRMATIONS: dict[str, Callable[[Context, str], Reply]] = {
+    "notice": commands.confirm_notice,
+    "sick": staff.confirm_sick_day,
+    "sick_decision": staff.decide_sick_day,
 }
 
 
@@ -66,8 +79,7 @@ def _run(turn: Turn, action: str, command: Callable[[Context], Reply]) -> Reply:
         with database.atomic():
             reply, outcome = command(ctx), "ok"
     except Usage:
-        reply, outcome = ctx.reply(texts.admin_usage(action) if action in texts.ADMIN_USAGE else texts.admin_help()), \
-            "usage"
+        reply, outcome = ctx.reply(texts.admin_usage(action)), "usage"
     except Refused as refusal:
         reply, outcome = ctx.reply(refusal.text), "refused"
     except Exception:
@@ -78,15 +90,24 @@ def _run(turn: Turn, action: str, command: Callable[[Context], Reply]) -> Reply:
 
 
 def command(turn: Turn) -> Reply | None:
-    """An admin command, from ADMIN_PHONES only; None for anything else."""
-    if not turn.is_admin or not is_command(turn.text):
+    """An owner's command (ADMIN_PHONES), or a professional's from their own phone; None for
+    anything else."""
+    if not turn.is_admin and turn.staff is None:
+        return None
+    if not turn.is_admin and staff.is_sick_day(turn.text):
+        return _run(turn, "doente", lambda ctx: staff.sick_day(ctx, ""))
+    if not is_command(turn.text):
         return None
     word, args = _split(turn.text)
+    if not turn.is_admin and word not in texts.STAFF_COMMANDS:
+        return _run(turn, word, lambda ctx: ctx.reply(texts.OWNER_ONLY))
     return _run(turn, word, lambda ctx: COMMANDS[word](ctx, args))
 
 
 def confirm(turn: Turn) -> Reply:
-    """ADMIN_CONFIRM: the answer to a command that asked '1 - Enviar'."""
-    if not turn.is_admin:  # no longer in ADMIN_PHONES: nothing of the admin's survives
-        return Reply(texts.menu(turn.name), State.MENU)
-    return _run(turn, "avisar", lambda ctx: commands.confirm_notice(ctx, turn.text))
+    """ADMIN_CONFIRM: the answer to a command that asked a question ('1 - Enviar')."""
+    action = turn.data.get("action")
+    if action not in CONFIRMATIONS or not (turn.is_admin or turn.staff is not None):
+        return Reply(texts.menu(turn.name), State.MENU)  # no longer staff: nothing of theirs survives
+    return _run(turn, "avisar" if action == "notice" else "doente",
+                lambda ctx: CONFIRMATIONS[action](ctx, turn.text))

@@ -47,6 +47,12 @@ class Context:
     turn: Turn
     appointment_id: int | None = None
 
+    @property
+    def staff(self) -> Professional | None:
+        """The professional running the command from their own phone (limited to their own
+        agenda, time, appointments and chats); None for an owner."""
+        return None if self.turn.is_admin else self.turn.staff
+
     def reply(self, text: str) -> Reply:
         """Answers without moving the admin's own conversation."""
         return Reply(text, self.turn.state, self.turn.data)
@@ -83,7 +89,7 @@ def _appointment(ctx: Context, args: str, rest_allowed: bool = True) -> tuple[Ap
         raise Usage()
     ctx.appointment_id = appointment_id
     appointment = Appointment.get_or_none(Appointment.id == appointment_id)
-    if appointment is None:
+    if appointment is None or (ctx.staff is not None and appointment.professional_id != ctx.staff.id):
         raise Refused(texts.ADMIN_NOT_FOUND.format(ref=f"#{appointment_id}"))
     return appointment, rest.strip()
 
@@ -91,15 +97,15 @@ def _appointment(ctx: Context, args: str, rest_allowed: bool = True) -> tuple[Ap
 # --- reading -------------------------------------------------------------------------------------------
 
 def help_command(ctx: Context, args: str) -> Reply:
-    return ctx.reply(texts.admin_help())
+    return ctx.reply(texts.staff_help() if ctx.staff is not None else texts.admin_help())
 
 
 def agenda(ctx: Context, args: str) -> Reply:
     """agenda [hoje|amanhã|25/12|semana] [profissional]"""
     tokens = args.split()
-    professional, tokens = _professional_in(tokens)
+    professional, tokens = (ctx.staff, tokens) if ctx.staff is not None else _professional_in(tokens)
     rest = " ".join(tokens)
-    if not professional and tokens:  # "agenda hoje Ana"
+    if not professional and tokens and ctx.staff is None:  # "agenda hoje Ana"
         professional, _ = _professional_in(tokens[-1:])
         rest = " ".join(tokens[:-1]) if professional else rest
     today = ctx.turn.today
@@ -260,7 +266,7 @@ def book(ctx: Context, args: str) -> Reply:
 
 def _period(ctx: Context, args: str) -> tuple[Professional | None, dt.date, tuple[int, int] | None]:
     interval, rest = find_range(args)
-    professional, tokens = _professional_in(rest.split())
+    professional, tokens = (ctx.staff, rest.split()) if ctx.staff is not None else _professional_in(rest.split())
     when = parse_when(" ".join(tokens), ctx.turn.today)
     if when.day is None or when.invalid or when.time is not None:
         raise Usage()
@@ -452,8 +458,27 @@ def _professional(token: str) -> Professional:
     return found
 
 
+def _professional_phone(ctx: Context, target: Professional, tokens: list[str]) -> Reply:
+    """profissional telefone #2 +5511988887777 (or a WhatsApp user id, or `nenhum`)."""
+    if len(tokens) == 1 and fold(tokens[0]) == "nenhum":
+        Professional.update(phone=None).where(Professional.id == target.id).execute()
+        return ctx.reply(texts.professional_phone_removed(target.name))
+    phone, used = _phone_prefix(tokens)
+    address = phone if used == len(tokens) else phones.whatsapp_id(tokens[0]) if len(tokens) == 1 else None
+    if address is None:
+        return ctx.reply(texts.ADMIN_BAD_PHONE + "\n" + texts.ADMIN_USAGE["profissional"])
+    if address in ctx.turn.settings.admin_phones:
+        raise Refused(texts.PHONE_IS_AN_OWNERS)
+    taken = Professional.get_or_none((Professional.phone == address) & (Professional.id != target.id))
+    if taken is not None:
+        raise Refused(texts.phone_taken_by(taken.name))
+    Professional.update(phone=address).where(Professional.id == target.id).execute()
+    return ctx.reply(texts.professional_phone_set(target.name, address))
+
+
 def professional(ctx: Context, args: str) -> Reply:
-    """profissional novo <nome> | nome #2 <nome> | servicos #2 1,3 | horario #2 ... | remover #2"""
+    """profissional novo <nome> | nome #2 <nome> | servicos #2 1,3 | horario #2 ... | telefone #2 +55... |
+    remover #2"""
     tokens = args.split()
     if len(tokens) < 2:
         raise Usage()
@@ -487,6 +512,8 @@ def professional(ctx: Context, args: str) -> Reply:
             BusinessHours.delete().where(BusinessHours.professional == target.id).execute()
             return ctx.reply(texts.professional_house_hours(target.name))
         return ctx.reply(texts.professional_hours(target.name, set_hours(ctx, tokens[2:], target.id)))
+    if action == "telefone" and len(tokens) >= 3:
+        return _professional_phone(ctx, target, tokens[2:])
     if action == "remover" and len(tokens) == 2:
         if not Professional.several() and target.active:
             return ctx.reply(texts.LAST_PROFESSIONAL)

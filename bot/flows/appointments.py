@@ -8,7 +8,7 @@ from bot import choices, texts
 from bot.display import customer_line, day_label, time_label
 from bot.flows import booking as booking_flow
 from bot.states import State
-from bot.turn import Reply, Turn
+from bot.turn import Reply, Turn, unclear
 from storage import booking
 from storage.models import Appointment, AppointmentStatus, OutboundMessage, Professional
 
@@ -63,7 +63,7 @@ def _picked(turn: Turn) -> Appointment | None:
 
 def _pick_again(turn: Turn, prompt) -> Reply:
     lines = _lines(turn, Appointment.in_order(turn.data.get("appointments") or []))
-    return Reply(texts.unknown_option(prompt(lines)), turn.state, turn.data)
+    return unclear(turn, texts.unknown_option(prompt(lines)))
 
 
 # --- cancel --------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def cancel_confirm(turn: Turn) -> Reply:
     answer = choices.yes_no(turn.text)
     line = customer_line(appointment, turn.tz, Professional.several())
     if answer is None:
-        return Reply(texts.unknown_option(texts.confirm_cancel(line)), State.CANCEL_CONFIRM, turn.data)
+        return unclear(turn, texts.unknown_option(texts.confirm_cancel(line)))
     if answer is False:
         return Reply(texts.KEPT, State.MENU)
     try:

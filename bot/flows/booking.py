@@ -14,7 +14,7 @@ from bot import choices, texts
 from bot.dates import When, parse_when
 from bot.display import customer_line, day_label, time_label
 from bot.states import State
-from bot.turn import Reply, Turn
+from bot.turn import Reply, Turn, unclear
 from storage import booking
 from storage.availability import Calendar
 from storage.models import Appointment, Professional, Service
@@ -218,7 +218,7 @@ def choose_service(turn: Turn) -> Reply:
     if index is None:
         index = _by_name(turn.text, [s.name for s in services])
     if index is None:
-        return Reply(texts.unknown_option(_service_prompt(services)), State.BOOK_SERVICE, turn.data)
+        return unclear(turn, texts.unknown_option(_service_prompt(services)))
     if not services[index].active:
         return start(turn)
     return _with_service(turn, services[index])
@@ -252,7 +252,7 @@ def choose_professional(turn: Turn) -> Reply:
         index = len(ordered) if choices.clean(turn.text) in ANY_WORDS else _by_name(turn.text, [p.name for p in ordered])
     if index is None:
         prompt = _professional_prompt(BOOKING.subject(turn), ordered)
-        return Reply(texts.unknown_option(prompt), State.BOOK_PROFESSIONAL, turn.data)
+        return unclear(turn, texts.unknown_option(prompt))
     turn.data["professional_id"] = ordered[index].id if index < len(ordered) else ANY
     turn.data.pop("professionals", None)
     return _continue_with_when(turn)
@@ -352,8 +352,7 @@ def _choose_day(turn: Turn, flow: Flow) -> Reply:
     if reply is not None:
         return reply
     labels = [day_label(d, turn.tz) for d in days]
-    return Reply(texts.unknown_option(texts.numbered(labels)) if labels else texts.menu(turn.name),
-                 turn.state, turn.data)
+    return unclear(turn, texts.unknown_option(texts.numbered(labels)) if labels else texts.menu(turn.name))
 
 
 def _typed_when(turn: Turn, flow: Flow, when: When, current_day: dt.date | None = None) -> Reply | None:
@@ -447,7 +446,7 @@ def _choose_time(turn: Turn, flow: Flow) -> Reply:
     if reply is not None:
         return reply
     labels = [time_label(t, turn.tz) for t in times]
-    return Reply(texts.unknown_option(texts.numbered(labels)), turn.state, turn.data)
+    return unclear(turn, texts.unknown_option(texts.numbered(labels)))
 
 
 def _try_exact(turn: Turn, flow: Flow, day: dt.date, time: dt.time) -> Reply:
@@ -481,7 +480,7 @@ def _confirm(turn: Turn, flow: Flow) -> Reply:
         if reply is not None:
             return reply
         again = _ask_confirm(turn, flow, start)
-        return Reply(texts.unknown_option(again.text), again.state, again.data)
+        return Reply(texts.unknown_option(again.text), again.state, again.data, unclear=True)
     if answer is False:
         return _offer_times(turn, flow, day)
     try:

@@ -6,7 +6,7 @@ from bot.dates import parse_when
 from bot.flows import appointments
 from bot.flows import booking as booking_flow
 from bot.states import IDLE, State
-from bot.turn import Reply, Turn
+from bot.turn import Reply, Turn, unclear
 
 AGENDAR, MEUS, REMARCAR, CANCELAR, AJUDA = range(5)
 
@@ -55,7 +55,7 @@ def choose(turn: Turn) -> Reply:
         return Reply(texts.help_text(), State.MENU)
     if choices.is_greeting(turn.text):
         return Reply(texts.greeting_known(turn.name, turn.business), State.MENU)
-    return Reply(texts.unknown_menu(turn.name), State.MENU)
+    return unclear(turn, texts.unknown_menu(turn.name), State.MENU)
 
 
 def global_words(turn: Turn) -> Reply | None:

@@ -5,7 +5,7 @@ from bot import choices, texts
 from bot.flows import menu
 from bot.names import valid_name
 from bot.states import State
-from bot.turn import Reply, Turn
+from bot.turn import Reply, Turn, unclear
 from storage.models import User
 
 
@@ -27,7 +27,7 @@ def ask_name(turn: Turn) -> Reply:
         return menu.greet_known(turn)
     name = valid_name(turn.text)
     if name is None:
-        return Reply(texts.INVALID_NAME, State.ASK_NAME)
+        return unclear(turn, texts.INVALID_NAME, State.ASK_NAME)
     return register(turn, name)
 
 
@@ -44,7 +44,7 @@ def confirm_name(turn: Turn) -> Reply:
     if typed is not None:
         return register(turn, typed)
     offer = texts.offer_profile_name(turn.data.get("profile_name", ""))
-    return Reply(texts.unknown_option(offer), State.CONFIRM_NAME, turn.data)
+    return unclear(turn, texts.unknown_option(offer))
 
 
 def register(turn: Turn, name: str) -> Reply:
