@@ -51,12 +51,13 @@ CASES = [
     ("sexta-on-friday-is-today", "sexta", FRI, When(day=FRI)),
     ("domingo-on-sunday-is-today", "domingo", SUN, When(day=SUN)),
     ("domingos-plural", "domingos", SUN, When(day=SUN)),
-    # weekdays with "que vem" / "próxima": strictly after today
-    ("sexta-que-vem-on-monday", "sexta que vem", MON, When(day=d(11, 12))),
+    # weekdays with "que vem" / "próxima": strictly after today, and asked (both days offered) when
+    # people mean this week's or next week's ("sexta que vem" on a Monday: the 11th or the 18th?)
+    ("sexta-que-vem-on-monday", "sexta que vem", MON, When(day_options=(d(11, 12), d(18, 12)))),
     ("sexta-que-vem-on-friday", "sexta que vem", FRI, When(day=d(18, 12))),
     ("domingo-que-vem-on-sunday", "domingo que vem", SUN, When(day=d(20, 12))),
     ("proxima-segunda-on-monday", "próxima segunda", MON, When(day=d(14, 12))),
-    ("proximo-sabado", "proximo sabado", MON, When(day=d(12, 12))),
+    ("proximo-sabado", "proximo sabado", MON, When(day_options=(d(12, 12), d(19, 12)))),
     # words that only look like weekday abbreviations
     ("sexo-is-not-sex", "sexo", MON, EMPTY),
     ("verb-ter-is-not-tuesday", "vou ter que sair mais cedo", MON, EMPTY),

@@ -1,0 +1,6 @@
+"""Understanding what customers write: days and times, intents, services, professionals and names.
+
+Pure code: nothing here reads the database except `catalog.load_catalog`, which the caller uses to
+build the `Catalog` that `understand.understand` reads against. Submodules are imported by name
+(`from bot.nlu.understand import understand`) so that `bot.dates` can use the reader without a cycle.
+"""
