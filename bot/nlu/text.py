@@ -44,21 +44,15 @@ _JOINED = (
 
 
 def normalize(text: str, limit: int = MAX_CHARS) -> str:
-    """The first `limit` characters, folded, with WhatsApp spellings replaced by dictionary words."""
+    """The first `limit` characters, folded, with WhatsApp spellings replaced by dictionary words
+    (and no longer than `limit` after that: "q q q" grows)."""
     folded = fold(text[:limit]) if isinstance(text, str) else ""
     # "hr"/"hrs" after a number is an hour suffix ("15hrs"), not "horário"
     folded = re.sub(r"(?<=[0-9])\s?(hrs?|hs)\b", r"\1", folded)
-    folded = _SPELLING.sub(lambda m: _hour_suffix_or_word(m), folded)
+    folded = _SPELLING.sub(lambda match: _SPELLING_OF[match.group(0)], folded)
     for pattern, replacement in _JOINED:
         folded = pattern.sub(replacement, folded)
-    return folded
-
-
-def _hour_suffix_or_word(match: re.Match) -> str:
-    word = match.group(0)
-    if word in ("hr", "hrs") and match.start() > 0 and match.string[match.start() - 1].isdigit():
-        return word
-    return _SPELLING_OF[word]
+    return folded[:limit]
 
 
 # --- numbers written as words ---------------------------------------------------------------------
