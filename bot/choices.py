@@ -120,6 +120,7 @@ STOPWORDS = frozenset(str.split("""
     quero queria gostaria preciso pode podia poderia vou vai tem ter fazer faz marcar marco agendar
     reservar horario horarios hora horas hoje amanha dia dias semana sim nao ok oi ola bom boa tarde noite
     manha obrigado obrigada favor tambem so mais menos muito quanto qual quais quando onde como
+    barbearia salao loja estudio
 """))
 
 # Verb and plural forms people use for a service's noun ("quero cortar" for "Corte").

@@ -595,6 +595,11 @@ NAMES_WITH_TYPOS = [
     row("professional", "qualquer um"),
     row("professional", "tanto faz"),
     row("professional", "eu marco com vocês"),
+    row("professional", "Oi, sou o João, quero marcar corte", intent="book", service="Corte"),  # the customer
+    row("professional", "aqui é a Ana, tem horário amanhã?", intent="book", date=D(1)),
+    row("professional", "sou a Bia e quero marcar com o João", intent="book", professional="João"),
+    row("professional", "às 15h com o João ou com o Marcos", time="15:00"),
+    row("service", "Oi, é da barbearia?"),
 ]
 
 # --- ask again: reading anything here would be a guess --------------------------------------------
@@ -618,6 +623,11 @@ ASK_AGAIN = [
     row("ask", "amanhã ou depois"),
     row("ask", "sexta ou sábado"),
     row("ask", "14h ou 15h"),
+    row("ask", "amanhã às 10 ou 11", date=D(1)),  # the day is clear, the time is a choice
+    row("ask", "pode ser na terça ou quarta de manhã", window=MORNING),
+    row("ask", "hoje não, amanhã às 10", date=D(1), time="10:00"),
+    row("ask", "não, amanhã às 10", date=D(1), time="10:00"),  # "não" answers the last question
+    row("ask", "Não consigo hoje, só amanhã", date=D(1)),
     row("ask", "às 8 ou 9"),
     row("ask", "de manhã ou à tarde"),
     row("ask", "amanhã de manhã às 15h", date=D(1)),  # the morning or 15h? the day is clear
@@ -641,6 +651,18 @@ ASK_AGAIN = [
     row("ask", "às 25h"),
     row("ask", "14:75"),
     row("ask", "sexta 14 às 16"),  # a range, or the 14th?
+    row("ask", "fica na rua 25 de março, 100"),  # a street
+    row("ask", "daqui a 2 horas"),  # from now, not at 14h
+    row("ask", "daqui 1 hora"),
+    row("ask", "chego em 10 minutos"),
+    row("ask", "vou atrasar 10 min"),
+    row("ask", "quero marcar pra 2 pessoas", intent="book"),
+    row("ask", "tenho 15 anos"),
+    row("ask", "meu telefone é 11 99999-9999"),
+    row("ask", "sexta-feira santa"),  # a holiday
+    row("ask", "quarta-feira de cinzas"),
+    row("ask", "qual a marca da pomada?"),
+    row("ask", "amanhã ou depois às 10"),
     row("ask", "15"),  # a bare number answers a numbered list
     row("ask", "3"),
     row("ask", "1 - Agendar", intent="book"),

@@ -35,7 +35,7 @@ _SAID_IN = {"madrugada": (0, 7 * 60), "manha": (0, 13 * 60), "tarde": (12 * 60, 
             "noite": (17 * 60, 24 * 60)}
 
 _SUFFIX = r"(?:horas?|hrs?|hras|hs|h)"
-_AT = r"(?:as|a|pelas|pras|para\s+as|pra|por\s+volta\s+das|perto\s+das|la\s+pelas)"
+_AT = r"(?:as|pelas|pras|para\s+as|por\s+volta\s+das|perto\s+das|la\s+pelas)"
 _PERIOD_LINK = r"(?:da|de|pela|a|na|desta|dessa|nesta|nessa|esta|essa|do\s+dia\s+de)"
 
 # An hour, in digits or words (1-23). "uma" ... "vinte e tres".
@@ -190,8 +190,6 @@ def _clock(match: re.Match, today) -> Mention | None:
     if not match["at"] and _counted(match.string, match.start(), certain=bool(certain)):
         return None
     if not match["at"] and match["hword"] and not (match["suffix"] or match["plus"] or certain):
-        return None
-    if match["at"] in ("a", "pra") and not (match["suffix"] or certain):
         return None
     if _MONEY_AFTER.match(match.string, match.end()) or (not certain and _UNIT_AFTER.match(match.string, match.end())):
         return None  # "15.00 reais", "às 3 pessoas", "2 horas semanais"

@@ -44,10 +44,11 @@ _NUMERIC = re.compile(
     (?![0-9:])(?!(?P=sep)[0-9])(?!\s*(?:h|hs|hrs?|horas?)\b)
     """, re.VERBOSE)
 
-# 25 de dezembro, 25 dez, 1º de março, cinco de maio, 2-out, 15 de fevereiro de 2027
+# 25 de dezembro, 25 dez, 1º de março, cinco de maio, 2-out, 15 de fevereiro de 2027 (not the
+# street "Rua 25 de Março")
 _NAMED = re.compile(
     rf"""
-    (?<![0-9:/.-])(?:\bdia\s+)?(?P<day>[0-9]{{1,2}}(?=o?\b|[-/])|\b(?:primeiro|{number_words(1, 31)})\b)o?
+    (?<![0-9:/.-])(?<!\brua\s)(?<!\bav\s)(?<!\bav\.\s)(?:\bdia\s+)?(?P<day>[0-9]{{1,2}}(?=o?\b|[-/])|\b(?:primeiro|{number_words(1, 31)})\b)o?
     \s*(?:de\s+|[-/]\s*)?
     (?P<month>\b(?:{_alternation(MONTHS)}))\b\.?
     (?:\s*(?:de\s+|,\s*)?(?P<year>[0-9]{{4}}(?![0-9])|dois\s+mil(?:\s+e\s+(?P<tail>{number_words(1, 59)}))?\b))?
@@ -79,7 +80,8 @@ _WEEKDAY = re.compile(
     (?:\b(?P<ordinal>primeira|primeiro|segunda|terceira|quarta|quinta|ultima|ultimo|penultima)\s+(?=[a-z0-9]))?
     (?:\b(?P<this>essa|esta|nessa|nesta|este|esse|neste|nesse)\s+|\b(?P<next>proxima|proximo)\s+)?
     (?<![0-9])\b(?P<name>{_alternation(WEEKDAYS)})s?(?:\s?-?\s?feiras?)?\b\.?
-    (?!\s+(?:opcao|opcoes|vez|via|chamada|parte|serie|pessoa|geracao|fila|colocada|colocado|mao|mes|semana)\b)
+    (?!(?:\s?-?\s?feiras?)?\s+(?:opcao|opcoes|vez|via|chamada|parte|serie|pessoa|geracao|fila|colocada|colocado
+       |mao|mes|semana|santa|de\s+cinzas|de\s+carnaval)\b)
     (?:\s+(?:da|na|de)\s+(?P<nextweek>semana\s+que\s+vem|proxima\s+semana|outra\s+semana)\b
       |\s+(?P<later>que\s+vem)\b
       |\s+(?:desta|dessa|nesta|nessa|da|de)\s+(?P<thisweek>semana)\b

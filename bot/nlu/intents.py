@@ -48,7 +48,7 @@ _RULES: tuple[tuple[Intent, str, float], ...] = (
     (Intent.RESCHEDULE, r"remarcar|remarca|remarque|remarco|reagendar|reagenda|reagende|adiar|adia|antecipar|antecipa", 0.9),
     (Intent.RESCHEDULE, r"(?:trocar|troca|troque|mudar|muda|mude|alterar|altera|passar|passa|transferir|jogar|joga)\s+"
                         r"(?:o\s+|a\s+|meu\s+|minha\s+|de\s+)?(?:horario|dia|data|hora|agendamento|marcacao|para|pra|pro)", 0.9),
-    (Intent.BOOK, r"(?:marcar|marca|marque|agendar|agende|reservar|reserva|reserve|(?<!minha\s)agenda(?!\w))", 0.9),
+    (Intent.BOOK, r"(?:marcar|(?<!\ba\s)(?<!\bque\s)(?<!\bda\s)marca|marque|agendar|agende|reservar|reserva|reserve|(?<!minha\s)agenda(?!\w))", 0.9),
     (Intent.BOOK, rf"(?:quero|queria|gostaria\s+de|preciso\s+de|preciso|quer[io]a)\s+(?:de\s+)?(?:um\s+|uma\s+|o\s+)?{_SLOT}", 0.9),
     (Intent.BOOK, rf"(?:tem|tens|teria|ha|existe|sobrou|sobra|tem\s+como|consigo|consegue|da\s+pra|da\s+para)\s+"
                   rf"(?:algum\s+|alguma\s+|um\s+|uma\s+)?(?:{_SLOT}|encaixar)", 0.85),

@@ -21,8 +21,17 @@ _TRAILING = re.compile(r"[^\w]+$")
 # "Não é Roberto, é Roberta": the first name said is the one turned down.
 _TURNED_DOWN = re.compile(r"^\s*n[aã]o\s+(?:eh|[eé]|sou|me\s+chamo)\b[^,;.]*[,;.]\s*(?P<rest>\S.*)$",
                           re.IGNORECASE | re.DOTALL)
+# In normalized text: the words where customers introduce themselves ("sou o João", "aqui é a Ana"),
+# so that their own name is not read as a professional's.
+_SELF = re.compile(r"\b(?:(?:eu\s+)?sou|me\s+chamo|(?:o\s+)?meu\s+nome\s+(?:e|eh)|aqui\s+(?:e|eh))\s+(?:o\s+|a\s+)?[a-z]+"
+                   r"(?:\s+(?!(?:e|quero|queria|gostaria|preciso|tudo|tem|vou|to|estou|pode|com)\b)[a-z]+){0,3}")
 _MAX_WORDS = 6
 _ANY_DAY = dt.date(2000, 1, 3)  # reading "amanhã" needs a today; which one does not matter
+
+
+def introductions(folded: str) -> list[tuple[int, int]]:
+    """Where, in normalized text, people say who they are ("sou o João"): (start, end) spans."""
+    return [match.span() for match in _SELF.finditer(folded)]
 
 
 def person_name(text: str) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 from bot import choices
 from bot.nlu.catalog import Catalog, Offer
 from bot.nlu.intents import CLEAR, Intent, IntentFound, detect_intent
+from bot.nlu.people import introductions
 from bot.nlu.text import normalize
 from bot.nlu.when import When, Window, read_normalized
 
@@ -98,10 +99,11 @@ def understand(text: str, now: dt.datetime, catalog: Catalog) -> Reading:
     local = now.astimezone(catalog.timezone).replace(tzinfo=None) if now.tzinfo else now
     folded = normalize(text) if isinstance(text, str) else ""
     when, mentions = read_normalized(folded, local, catalog.hours)
-    # The words that said a day or time are not names: "5 de março" is not "Marcos".
+    # The words that said a day or time are not names ("5 de março" is not "Marcos"), nor is the
+    # customer's own ("sou o João").
     rest = list(folded)
-    for mention in mentions:
-        rest[mention.start:mention.end] = " " * (mention.end - mention.start)
+    for start, end in [(m.start, m.end) for m in mentions] + introductions(folded):
+        rest[start:end] = " " * (end - start)
     words = "".join(rest)
     service, service_guess = _pick(words, catalog.services, aliases=False)
     professional, professional_guess = _pick(words, catalog.professionals, aliases=True)

@@ -77,10 +77,16 @@ def read_normalized(folded: str, now: dt.date | dt.datetime,
     """`read_when` on text already normalized, with the expressions it read (their spans)."""
     today = now.date() if isinstance(now, dt.datetime) else now
     moment = now.hour * 60 + now.minute if isinstance(now, dt.datetime) else None
-    mentions = _select(m for m in [*day_mentions(folded, today), *clock_mentions(folded, today)]
-                       if not turned_down(folded, m.start, m.end))
-    if any(m.unsure or _alternative(folded, m) for m in mentions):
-        return When(), mentions  # "10.03", "amanhã ou depois": more than one reading
+    found = mentions = _select(m for m in [*day_mentions(folded, today), *clock_mentions(folded, today)]
+                               if not turned_down(folded, m.start, m.end))
+    if any(m.unsure for m in mentions):
+        return When(), found  # "10.03": a date or a time
+    # "amanhã ou depois", "às 10 ou 11": a choice left open; what is offered on both sides is asked
+    offered = [m for m in mentions if _alternative(folded, m)]
+    if any(m.day is not None for m in offered):
+        mentions = [m for m in mentions if m.day is None]
+    if any(m.clock is not None or m.window is not None for m in offered):
+        mentions = [m for m in mentions if m.clock is None and m.window is None]
     days = [m.day for m in mentions if m.day is not None]
     day, day_options, past, movable, bad_day = _one_day(days)
     clocks = [m.clock for m in mentions if m.clock is not None]
@@ -90,7 +96,7 @@ def read_normalized(folded: str, now: dt.date | dt.datetime,
     if movable and day == today and moment is not None and _passed(time, window, day, hours, moment):
         day = day + dt.timedelta(days=7)
     return When(day=day, time=time, invalid=bad_day or bad_time, past=past, window=window,
-                day_options=day_options, time_options=time_options), mentions
+                day_options=day_options, time_options=time_options), found
 
 
 def _alternative(text: str, mention: Mention) -> bool:
