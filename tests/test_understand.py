@@ -491,6 +491,9 @@ INTENTS = [
     row("intent", "horario de atendimento", intent="hours"),
     row("intent", "vocês abrem hoje?", intent="hours", date=D(0)),
     row("intent", "ta aberto?", intent="hours"),
+    row("intent", "fecham às 19?", intent="hours", time="19:00"),
+    row("intent", "até que horas hoje?", intent="hours", date=D(0)),
+    row("intent", "abre domingo?", intent="hours", date=D(6)),
     row("intent", "qual o endereço?", intent="address"),
     row("intent", "onde fica?", intent="address"),
     row("intent", "onde vocês ficam", intent="address"),
@@ -613,6 +616,15 @@ ASK_AGAIN = [
     row("ask", "sexta, 16/03"),  # the 16th is a Monday
     row("ask", "segunda, 13 de março"),
     row("ask", "10.03"),  # 10/03 or 10:03?
+    row("ask", "1.5"),
+    row("ask", "versão 2.0"),
+    row("ask", "meu cpf é 123.456.789-00"),
+    row("ask", "paguei 35,00"),
+    row("ask", "R$ 40"),
+    row("ask", "3x no cartão"),
+    row("ask", "a cada 15 dias"),
+    row("ask", "24h"),
+    row("ask", "sexta 11/11"),  # the 11th of November is a Wednesday
     row("ask", "primeira sexta de abril"),
     row("ask", "segunda opção"),
     row("ask", "pela segunda vez"),

@@ -148,7 +148,10 @@ def _could_be_clock(hour: str, minute: str) -> bool:
 def _numeric(match: re.Match, today: dt.date) -> Mention | None:
     day, month = int(match["day"]), int(match["month"])
     if match["year"] is None and match["sep"] == ".":
-        # "15.30" is a time, "25.12" a date, and "10.12" either: asked, unless "às" or "dia" says.
+        # "15.30" is a time, "25.12" a date, "10.12" either (asked, unless "às" or "dia" says), and
+        # "1.5" a number.
+        if len(match["month"]) < 2:
+            return None
         before = match.string[max(0, match.start() - 8):match.start()]
         if re.search(r"\b(?:as|das|ate|pelas|pras)\s*$", before):
             return None

@@ -64,7 +64,8 @@ _RULES: tuple[tuple[Intent, str, float], ...] = (
     (Intent.HOURS, r"horarios?\s+de\s+(?:funcionamento|atendimento|abertura)|qual\s+(?:o\s+|e\s+o\s+)?horario\s+de\s+voces|"
                    r"(?:que\s+)?dias\s+(?:voces\s+)?(?:abrem|funcionam|atendem|trabalham)", 0.95),
     (Intent.HOURS, rf"{_YOU}\s+(?:ja\s+|tambem\s+|nao\s+)?{_OPEN}|(?:esta|estao|ta|tao)\s+(?:aberto|aberta|abertos|funcionando)|"
-                   rf"{_OPEN}\s+(?:hoje|amanha|domingo|sabado|segunda|feriado|aos|no\s+feriado|de\s+domingo)", 0.9),
+                   rf"{_OPEN}\s+(?:hoje|amanha|domingo|sabado|segunda|feriado|aos|no\s+feriado|de\s+domingo|as|que|a\s+que)|"
+                   r"ate\s+que\s+horas?|que\s+horas?\s+(?:abre|abrem|fecha|fecham)", 0.9),
     (Intent.ADDRESS, r"endereco|localizacao|onde\s+(?:fica|ficam|e\s+ai|e\s+a|e\s+o|voces\s+ficam|esta|estao|e\b)|fica\s+onde|"
                      r"como\s+(?:eu\s+)?(?:chego|chegar|faco\s+pra\s+chegar|faco\s+para\s+chegar)|qual\s+a\s+rua|"
                      r"ponto\s+de\s+referencia|manda\s+a\s+loc|(?:tem\s+)?estacionamento|qual\s+o\s+bairro", 0.95),
