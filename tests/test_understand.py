@@ -654,6 +654,8 @@ ASK_AGAIN = [
     row("ask", "demora 2 horas?"),
     row("ask", "leva quanto tempo? 1 hora?"),
     row("ask", "de 15 em 15 dias"),
+    row("ask", "em um dia de semana"),
+    row("ask", "em 2 dias úteis"),
     row("ask", "entre 3 e 10"),
     row("ask", "o valor deve estar entre 3 e 10"),
     row("ask", "custa R$ 35.00?", intent="services"),

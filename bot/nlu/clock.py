@@ -3,10 +3,10 @@ meio dia", parts of the day ("à tarde", "fim da tarde", "depois do almoço") an
 e 16h", "das 14 às 16", "depois das 17h", "antes das 10"). Each reader works on normalized text."""
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterator
 
-from bot.nlu.mentions import ClockSaid, DaySaid, Mention, WindowSaid
+from bot.nlu.mentions import ClockSaid, DaySaid, Mention, Reader, WindowSaid, find
 from bot.nlu.text import number_value, number_words
 
 # Parts of the day, as minutes after midnight [start, end). A bare hour said with one of them takes
@@ -25,8 +25,6 @@ _STRETCHES = {
     "almoco": (12 * 60, 14 * 60),
     "depois do almoco": (13 * 60, 16 * 60),
     "antes do almoco": (0, 12 * 60),
-    "depois do meio dia": (12 * 60, 24 * 60),
-    "antes do meio dia": (0, 12 * 60),
 }
 
 # The hours people place in each part of the day when they say one: "3 da manhã" is 03:00,
@@ -109,14 +107,15 @@ _BOUND = re.compile(
     (?:(?P<noon>meio\sdia|meia\snoite)\b|{_body('c')})
     """, re.VERBOSE)
 
-# "amanhã depois das 15": the hour a bound or time needs to be one, rather than a count ("3 e 10").
+# Words before a number that make it a count of hours, not a time ("leva 2 horas", "daqui a 2 horas")
 _DURATION_BEFORE = re.compile(r"\b(?:daqui\s+a|daqui|em|dura|durar|leva|levar|demora|demorar|durante|por|ha|faz|"
                               r"umas|uns|mais\s+de|menos\s+de|de|cerca\s+de)\s+$")
+# Words before or after a number that make it money ("R$ 15.00", "custa 35", "15.00 reais")
 _MONEY = re.compile(r"(?:\$|\br\$|\bus\$?|\bpreco|\bvalor|\bcusta|\bcusto|\bcobra|\bcobram|\bpagar|\bpago|\bpix|\btotal)"
                     r"[^0-9]{0,12}$")
 
-
 _MONEY_AFTER = re.compile(r"\s*(?:reais|real|r\$|\$|conto|contos|pila)")
+# Words after a number that make it a count of something else ("às 3 pessoas", "2 cortes")
 _UNIT_AFTER = re.compile(r"\s*(?:pessoas?|dias|semanas?|meses|anos?|cortes?|vezes|minutos|semanais)\b")
 
 
@@ -160,10 +159,13 @@ def in_period(clock: ClockSaid, period: str) -> ClockSaid:
             hour += 12
         elif period in ("noite", "madrugada") and hour == 12:
             hour = 0
+    return ClockSaid(hour, clock.minute, fixed=True, invalid=not said_in(hour * 60 + clock.minute, period))
+
+
+def said_in(minutes: int, period: str) -> bool:
+    """Whether people would say this time (minutes after midnight) with this part of the day."""
     low, high = _SAID_IN[period]
-    if not (low <= hour * 60 + clock.minute < high or (period == "noite" and hour == 0)):
-        return ClockSaid(hour, clock.minute, fixed=True, invalid=True)
-    return ClockSaid(hour, clock.minute, fixed=True)
+    return low <= minutes < high or (period == "noite" and minutes < 60)  # "meia noite e meia"
 
 
 def _has_marker(match: re.Match, p: str, at: bool) -> bool:
@@ -183,7 +185,11 @@ def _counted(text: str, start: int, *, certain: bool = False) -> bool:
     return bool(_MONEY.search(before) or (not certain and _DURATION_BEFORE.search(before)))
 
 
-def _clock(match: re.Match, today) -> Mention | None:
+# "às 10 esta noite": the part of the day also says the day
+_THIS_PART = re.compile(r"\b(?:esta|essa|nesta|nessa|desta|dessa)\s+(?:manha|tarde|noite|madrugada)\b")
+
+
+def _clock(match: re.Match, today: dt.date) -> Mention | None:
     if not _has_marker(match, "", bool(match["at"])):
         return None
     certain = match["mm"] or match["period"] or match["ampm"] or match["ampm2"]  # a time, not a count
@@ -196,19 +202,19 @@ def _clock(match: re.Match, today) -> Mention | None:
     if match["suffix"] == "hora" and not (match["at"] or certain or match["plus"]):
         return None  # "1 hora?": how long, not when
     said = _read_body(match, "")
-    if re.search(r"\b(?:esta|essa|nesta|nessa|desta|dessa)\s+(?:manha|tarde|noite|madrugada)\b", match.group(0)):
-        return Mention(match.start(), match.end(), clock=said, day=DaySaid(day=today))  # "às 10 esta noite"
+    if _THIS_PART.search(match.group(0)):
+        return Mention(match.start(), match.end(), clock=said, day=DaySaid(day=today))
     return Mention(match.start(), match.end(), clock=said)
 
 
-def _compact(match: re.Match) -> Mention:
+def _compact(match: re.Match, today: dt.date) -> Mention:
     hour, minute = int(match["hour"]), int(match["minute"])
     if hour > 12 or minute > 59:
         return Mention(match.start(), match.end(), clock=ClockSaid(0, 0, fixed=True, invalid=True))
     return Mention(match.start(), match.end(), clock=_with_ampm(hour, minute, match["ampm"]))
 
 
-def _noon(match: re.Match) -> Mention:
+def _noon(match: re.Match, today: dt.date) -> Mention:
     hour = 12 if match["word"].startswith("meio") else 0
     plus = match["plus"]
     minute = 0 if plus is None else 30 if plus == "meia" else number_value(plus)
@@ -217,7 +223,7 @@ def _noon(match: re.Match) -> Mention:
     return Mention(match.start(), match.end(), clock=ClockSaid(hour, minute, fixed=True))
 
 
-def _before(match: re.Match) -> Mention | None:
+def _before(match: re.Match, today: dt.date) -> Mention | None:
     minutes = number_value(re.sub(r"\s*(?:minutos|min)$", "", match["minutes"]))
     if match["noon"]:
         target = ClockSaid(12 if match["noon"].startswith("meio") else 24, 0, fixed=True)
@@ -231,7 +237,7 @@ def _before(match: re.Match) -> Mention | None:
     return Mention(match.start(), match.end(), clock=ClockSaid(hour, minute, fixed=target.fixed or hour == 0))
 
 
-def _part(match: re.Match, today) -> Mention:
+def _part(match: re.Match, today: dt.date) -> Mention:
     if match["this"]:
         period = match["thisperiod"]
         return Mention(match.start(), match.end(), day=DaySaid(day=today),
@@ -264,7 +270,7 @@ def _minutes(minutes: int) -> ClockSaid:
     return ClockSaid(minutes // 60, minutes % 60, fixed=True)
 
 
-def _range(match: re.Match) -> Mention | None:
+def _range(match: re.Match, today: dt.date) -> Mention | None:
     lead = match["lead"]
     start, end = _read_body(match, "a"), _read_body(match, "b")
     marked = _has_marker(match, "a", False) or _has_marker(match, "b", False)
@@ -302,7 +308,7 @@ def _share_half(match: re.Match, start: ClockSaid, end: ClockSaid) -> tuple[Cloc
     return start, end
 
 
-def _bound(match: re.Match) -> Mention | None:
+def _bound(match: re.Match, today: dt.date) -> Mention | None:
     if match["noon"]:
         clock = ClockSaid(12, 0, fixed=True) if match["noon"].startswith("meio") else None
     else:
@@ -313,33 +319,23 @@ def _bound(match: re.Match) -> Mention | None:
         if not (_has_marker(match, "c", False) or {"as", "das"} & set(words)):
             return None  # "depois de 3 dias", "até 5": not hours
     if match["after"]:
-        return Mention(match.start(), match.end(), window=WindowSaid(start=clock or ClockSaid(0, 0, True)))
+        return Mention(match.start(), match.end(), window=WindowSaid(start=clock or ClockSaid(0, 0, fixed=True)))
     if clock is None:  # "antes da meia noite": the whole day
         return Mention(match.start(), match.end(), window=WindowSaid())
     return Mention(match.start(), match.end(), window=WindowSaid(end=clock))
 
 
-def clock_mentions(text: str, today) -> Iterator[Mention]:
+_READERS: tuple[tuple[re.Pattern, Reader], ...] = (
+    (_CLOCK, _clock),
+    (_COMPACT, _compact),
+    (_NOON, _noon),
+    (_BEFORE, _before),
+    (_PART, _part),
+    (_RANGE, _range),
+    (_BOUND, _bound),
+)
+
+
+def clock_mentions(text: str, today: dt.date) -> list[Mention]:
     """Every expression in `text` (normalized) that names a time or a stretch of the day."""
-    for match in _CLOCK.finditer(text):
-        found = _clock(match, today)
-        if found is not None:
-            yield found
-    for match in _COMPACT.finditer(text):
-        yield _compact(match)
-    for match in _NOON.finditer(text):
-        yield _noon(match)
-    for match in _BEFORE.finditer(text):
-        found = _before(match)
-        if found is not None:
-            yield found
-    for match in _PART.finditer(text):
-        yield _part(match, today)
-    for match in _RANGE.finditer(text):
-        found = _range(match)
-        if found is not None:
-            yield found
-    for match in _BOUND.finditer(text):
-        found = _bound(match)
-        if found is not None:
-            yield found
+    return find(text, today, _READERS)

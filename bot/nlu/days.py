@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from dateutil.relativedelta import relativedelta
 
-from bot.nlu.mentions import DaySaid, Mention
+from bot.nlu.mentions import DaySaid, Mention, Reader, find
 from bot.nlu.text import number_value, number_words
 
 MONTHS = {
@@ -72,6 +72,7 @@ _OFFSET = re.compile(
     rf"""
     \b(?:(?:daqui\s+a|daqui|em|dentro\s+de)\s+{_COUNT}\s+(?P<unit>dias?|semanas?)\b
        |{_COUNT2}\s+(?P<unit2>dias?|semanas?)\s+(?:depois\s+de|apos)\s+(?P<base>hoje|amanha)\b)
+    (?!\s+(?:de\s+semana|da\s+semana|util|uteis|livres?|qualquer)\b)  # "em 2 dias úteis" counts other days
     """, re.VERBOSE)
 
 # sexta, sexta-feira, 6ª, próxima sexta, sexta que vem, sexta da semana que vem, essa sexta agora
@@ -243,10 +244,7 @@ def _weekday(match: re.Match, today: dt.date) -> Iterator[Mention]:
     if match["name"] == "ter" and not modified and not _TUESDAY_CONTEXT.match(match.string, match.end("name")):
         return
     start, end = match.start(), match.end()
-    if match["ordinal"] and match["ordinal"] not in WEEKDAYS:
-        yield Mention(start, end, unsure=True)  # "primeira sexta de julho"
-        return
-    if match["ordinal"]:  # "segunda sexta": two weekdays, or the second Friday
+    if match["ordinal"]:  # "primeira sexta de julho", "segunda sexta" (two weekdays, or the second Friday?)
         yield Mention(start, end, unsure=True)
         return
     if match["dom"]:
@@ -277,8 +275,7 @@ def _weekday_and_number(match: re.Match, today: dt.date, weekday: int) -> Mentio
 _TIME_LATER = re.compile(r"\b(?:as|pelas|das)\s+[0-9a-z]|[0-9]\s*(?:h|hs|hrs?|horas?)\b|[0-9][:.][0-9]{2}|\b(?:am|pm)\b")
 
 
-_Reader = Callable[[re.Match, dt.date], "Mention | Iterator[Mention] | None"]
-_READERS: tuple[tuple[re.Pattern, _Reader], ...] = (
+_READERS: tuple[tuple[re.Pattern, Reader], ...] = (
     (_ISO, _iso),
     (_NUMERIC, _numeric),
     (_NAMED, _named),
@@ -292,12 +289,4 @@ _READERS: tuple[tuple[re.Pattern, _Reader], ...] = (
 
 def day_mentions(text: str, today: dt.date) -> list[Mention]:
     """Every expression in `text` (normalized) that names a day, overlapping ones included."""
-    found: list[Mention] = []
-    for pattern, read in _READERS:
-        for match in pattern.finditer(text):
-            result = read(match, today)
-            if isinstance(result, Mention):
-                found.append(result)
-            elif result is not None:
-                found.extend(result)
-    return found
+    return find(text, today, _READERS)

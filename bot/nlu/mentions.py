@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -61,3 +63,20 @@ class Mention:
 
     def overlaps(self, other: Mention) -> bool:
         return self.start < other.end and other.start < self.end
+
+
+# A reader turns one regex match into mentions: none, one, or several.
+Reader = Callable[[re.Match, dt.date], "Mention | Iterable[Mention] | None"]
+
+
+def find(text: str, today: dt.date, readers: Sequence[tuple[re.Pattern, Reader]]) -> list[Mention]:
+    """Every mention the readers find in `text`, overlapping ones included."""
+    found: list[Mention] = []
+    for pattern, read in readers:
+        for match in pattern.finditer(text):
+            result = read(match, today)
+            if isinstance(result, Mention):
+                found.append(result)
+            elif result is not None:
+                found.extend(result)
+    return found

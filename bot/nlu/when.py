@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.nlu.clock import PERIODS, clock_mentions, in_period
+from bot.nlu.clock import PERIODS, clock_mentions, in_period, said_in
 from bot.nlu.days import day_mentions
 from bot.nlu.mentions import ClockSaid, DaySaid, Mention, WindowSaid
 from bot.nlu.text import normalize, turned_down
@@ -77,7 +77,7 @@ def read_normalized(folded: str, now: dt.date | dt.datetime,
     """`read_when` on text already normalized, with the expressions it read (their spans)."""
     today = now.date() if isinstance(now, dt.datetime) else now
     moment = now.hour * 60 + now.minute if isinstance(now, dt.datetime) else None
-    found = mentions = _select(m for m in [*day_mentions(folded, today), *clock_mentions(folded, today)]
+    found = mentions = _select(m for m in day_mentions(folded, today) + clock_mentions(folded, today)
                                if not turned_down(folded, m.start, m.end))
     if any(m.unsure for m in mentions):
         return When(), found  # "10.03": a date or a time
@@ -192,11 +192,11 @@ def _clock_readings(clock: ClockSaid, day: dt.date | None, hours: WeeklyHours | 
 
 
 def _fits(minutes: int, window: WindowSaid, day: dt.date | None, hours: WeeklyHours | None) -> bool:
+    """Whether a time agrees with a stretch of the day also named ("amanhã à tarde às 3")."""
     if window.period and window.start is None and window.end is None:
-        start, end = PERIODS[window.period]
-        return start - 60 <= minutes < end + 120  # "7 da noite", "6 da tarde"
+        return said_in(minutes, window.period)
     resolved = _resolve_window(window, day, hours)
-    return resolved is None or resolved.start <= minutes < max(resolved.end, resolved.start + 1)
+    return resolved is None or resolved.start <= minutes < resolved.end
 
 
 def _one_window(windows: list[WindowSaid], day: dt.date | None, hours: WeeklyHours | None) -> Window | None:
