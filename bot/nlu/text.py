@@ -12,26 +12,23 @@ MAX_CHARS = 400
 # folded text (lowercase, no accents), each as a whole word.
 _SPELLINGS = (
     (r"hj|hje|hoj", "hoje"),
-    (r"amanh|amnh|amnha|amanhan|amanah|amanhaa|amanhah|amanhar|manhan", "amanha"),
+    (r"amanh|amnh|amnha|amanhan|amanah|amanhaa|amanhah", "amanha"),
     (r"dps|dpois|dpoi|depoi|despois|depos", "depois"),
     (r"q|qe|ke", "que"),
     (r"d", "de"),
     (r"prox|prx|proxim", "proxima"),
     (r"qro|qero|kero|quro|qer|quer", "quero"),
     (r"qria|keria|qeria", "queria"),
-    (r"vc|vse|voce", "voce"),
-    (r"vcs|voces|vces", "voces"),
+    (r"vc|vse", "voce"),
+    (r"vcs|vces", "voces"),
     (r"pfv|pf|pfvr|porfavor|pls", "por favor"),
     (r"tb|tbm|tmb", "tambem"),
     (r"agd|agnd|agend", "agendar"),
-    (r"hr|hrs|horario", "horario"),
-    (r"hrios|horarios", "horarios"),
+    (r"hr|hrs", "horario"),
+    (r"hrios", "horarios"),
 )
 _SPELLING = re.compile(r"\b(?:" + "|".join(pattern for pattern, _ in _SPELLINGS) + r")\b")
-_SPELLING_OF = {}
-for _pattern, _word in _SPELLINGS:
-    for _spelling in _pattern.split("|"):
-        _SPELLING_OF[_spelling] = _word
+_SPELLING_OF = {spelling: word for pattern, word in _SPELLINGS for spelling in pattern.split("|")}
 
 # "meio-dia", "meiodia", "meia-noite" as two words; "a.m."/"p.m." and "8pm" as "8 pm".
 _JOINED = (
