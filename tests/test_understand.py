@@ -236,6 +236,11 @@ TWELVE_HOUR = [
     row("12-hour", "às 10", time="10:00"),
     row("12-hour", "às 11", time="11:00"),
     row("12-hour", "às 12", time="12:00"),
+    row("12-hour", "as duas", time="14:00"),
+    row("12-hour", "as 3?", time="15:00"),
+    row("12-hour", "as 3 pode ser?", time="15:00"),
+    row("12-hour", "as tres ta bom", time="15:00"),
+    row("12-hour", "pode ser as 3 com o João", professional="João", time="15:00"),
     row("12-hour", "2 horas", time="14:00"),
     row("12-hour", "3:30", time="15:30"),
     row("12-hour", "às 7", ),  # 07:00 and 19:00 both fall outside: ask
@@ -676,6 +681,9 @@ ASK_AGAIN = [
     row("ask", "sexta-feira santa"),  # a holiday
     row("ask", "quarta-feira de cinzas"),
     row("ask", "qual a marca da pomada?"),
+    row("ask", "quais são as três opções?"),  # "as" the article, not "às"
+    row("ask", "quero as duas coisas"),
+    row("ask", "as 3 primeiras"),
     row("ask", "amanhã ou depois às 10"),
     row("ask", "15"),  # a bare number answers a numbered list
     row("ask", "3"),

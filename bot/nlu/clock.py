@@ -185,6 +185,13 @@ def _counted(text: str, start: int, *, certain: bool = False) -> bool:
     return bool(_MONEY.search(before) or (not certain and _DURATION_BEFORE.search(before)))
 
 
+# "as" is also the plural article ("as três opções", "quero as duas"): when it is all that makes a
+# number a time, what follows must read like the rest of a request, not a noun.
+_AFTER_BARE_AT = re.compile(
+    r"\s*(?:$|[^\w\s]|(?:hoje|amanha|depois|de|da|do|no|na|nessa|dessa|com|pode|por|ta|ok|entao|ou|mesmo|certinho|"
+    r"em|pra|para|sim|dia|tem|que|fica|serve|beleza|blz|obrigado|obrigada|valeu|esta|essa|seria|e|"
+    r"segunda|terca|quarta|quinta|sexta|sabado|domingo|seg|ter|qua|qui|sex|sab|dom)\b)")
+
 # "às 10 esta noite": the part of the day also says the day
 _THIS_PART = re.compile(r"\b(?:esta|essa|nesta|nessa|desta|dessa)\s+(?:manha|tarde|noite|madrugada)\b")
 
@@ -201,6 +208,9 @@ def _clock(match: re.Match, today: dt.date) -> Mention | None:
         return None  # "15.00 reais", "às 3 pessoas", "2 horas semanais"
     if match["suffix"] == "hora" and not (match["at"] or certain or match["plus"]):
         return None  # "1 hora?": how long, not when
+    if match["at"] == "as" and not (match["suffix"] or match["plus"] or certain) \
+            and not _AFTER_BARE_AT.match(match.string, match.end()):
+        return None  # "as três opções"
     said = _read_body(match, "")
     if _THIS_PART.search(match.group(0)):
         return Mention(match.start(), match.end(), clock=said, day=DaySaid(day=today))
