@@ -549,6 +549,19 @@ INTENTS = [
     row("intent", "não quero cancelar"),
     row("intent", "nao quero marcar agora"),
     row("intent", "desmarcar e marcar outro"),  # which one? not clear enough to act
+    row("intent", "se eu precisar cancelar, como faço?"),  # asking about it, not asking for it
+    row("intent", "qual a política de cancelamento?"),
+    row("intent", "posso cancelar depois?"),
+    row("intent", "e se eu cancelar?"),
+    row("intent", "caso eu não possa ir, desmarco como?"),
+    row("intent", "não vou cancelar não"),
+    row("intent", "cancela não"),
+    row("intent", "sim, pode cancelar", intent="cancel"),
+    row("intent", "se possível cancela o de amanhã", intent="cancel", date=D(1)),  # polite, not hypothetical
+    row("intent", "esquece, cancela", intent="cancel"),
+    row("intent", "quero marcar, não cancelar", intent="book"),
+    row("intent", "vocês cancelaram meu horário?"),
+    row("intent", "eu tinha marcado pra sexta", date=D(4)),
     row("intent", "quero cortar", intent="book", service="Corte"),
     row("intent", "qualquer coisa te aviso"),
     row("intent", "1"),

@@ -114,6 +114,11 @@ def _only(words: list[str], phrases: frozenset) -> bool:
     return said
 
 
+# "se eu precisar cancelar", "qual a política de cancelamento?", "posso cancelar depois?": asking
+# about an action, not asking for it.
+_HYPOTHETICAL_BEFORE = re.compile(r"\b(?:se(?!\s+(?:possivel|puder|der|for\s+possivel)\b)|caso)\b[^.;!?]*$")
+_ABOUT_ACTIONS = re.compile(r"\b(?:politica|regras?|multa|taxa|prazo|antecedencia|depois\s*\?|mais\s+tarde\s*\?)")
+
 # Acting on a request outranks answering a question, which outranks small talk.
 _ORDER = (Intent.HUMAN, Intent.CANCEL, Intent.RESCHEDULE, Intent.BOOK, Intent.LIST, Intent.HOURS,
           Intent.ADDRESS, Intent.SERVICES, Intent.THANKS, Intent.GREETING)
@@ -132,8 +137,12 @@ def detect_intent(text: str, *, normalized: bool = False) -> IntentFound | None:
     found: dict[Intent, float] = {}
     for intent, pattern, confidence in _COMPILED:
         for match in pattern.finditer(folded):
-            if not turned_down(folded, match.start(), match.end()):
-                found[intent] = max(found.get(intent, 0.0), confidence)
+            if turned_down(folded, match.start(), match.end()):
+                continue
+            if intent in _ACTIONS and (_HYPOTHETICAL_BEFORE.search(folded, 0, match.start())
+                                       or _ABOUT_ACTIONS.search(folded)):
+                confidence = min(confidence, 0.6)
+            found[intent] = max(found.get(intent, 0.0), confidence)
     if _only(words, _THANKS_PHRASES):
         found.setdefault(Intent.THANKS, 0.9)
     if _only(words, _GREETING_PHRASES):
