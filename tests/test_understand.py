@@ -620,6 +620,13 @@ NAMES_WITH_TYPOS = [
     row("professional", "aqui é a Ana, tem horário amanhã?", intent="book", date=D(1)),
     row("professional", "sou a Bia e quero marcar com o João", intent="book", professional="João"),
     row("professional", "às 15h com o João ou com o Marcos", time="15:00"),
+    row("professional", "não quero com o João"),
+    row("professional", "com o Tiago não, com o Marcos", professional="Marcos"),
+    row("professional", "prefiro o Thiago", professional="Thiago"),
+    row("professional", "o Marcos trabalha sábado?", intent="hours", professional="Marcos", date=D(5)),
+    row("service", "não quero corte, quero barba", intent="book", service="Barba"),
+    row("service", "o corte é quanto?", intent="services", service="Corte"),
+    row("service", "corte, barba e sobrancelha"),
     row("service", "Oi, é da barbearia?"),
 ]
 

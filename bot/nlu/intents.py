@@ -69,7 +69,7 @@ _RULES: tuple[tuple[Intent, str, float], ...] = (
     (Intent.ADDRESS, r"endereco|localizacao|onde\s+(?:fica|ficam|e\s+ai|e\s+a|e\s+o|voces\s+ficam|esta|estao|e\b)|fica\s+onde|"
                      r"como\s+(?:eu\s+)?(?:chego|chegar|faco\s+pra\s+chegar|faco\s+para\s+chegar)|qual\s+a\s+rua|"
                      r"ponto\s+de\s+referencia|manda\s+a\s+loc|(?:tem\s+)?estacionamento|qual\s+o\s+bairro", 0.95),
-    (Intent.SERVICES, r"custa|custam|cobram|quanto\s+(?:custa|custam|e|eh|fica|ficam|sai|saem|ta|esta|cobra|cobram|e\s+o|e\s+a|que\s+e)|"
+    (Intent.SERVICES, r"custa|custam|cobram|(?:e|eh|fica|sai|ta)\s+quanto|quanto\s+(?:custa|custam|e|eh|fica|ficam|sai|saem|ta|esta|cobra|cobram|e\s+o|e\s+a|que\s+e)|"
                       r"qual\s+(?:o\s+|e\s+o\s+)?(?:valor|preco)|precos?|valores?|tabela|"
                       r"(?:quais|que)\s+(?:sao\s+)?(?:os\s+)?servicos|servicos|o\s+que\s+voces\s+fazem|cardapio", 0.9),
 )

@@ -17,6 +17,9 @@ from bot.nlu.people import introductions
 from bot.nlu.text import normalize
 from bot.nlu.when import When, Window, read_normalized
 
+_CLAUSE = re.compile(r"[^,.;!?]+")
+_NEGATION = re.compile(r"\b(?:nao|n|nem)\b")
+
 # "quero corte", "preciso de uma barba": wanting a service is asking to book it
 _WANTS = re.compile(r"\b(?:quero|queria|gostaria|preciso|pode\s+ser|seria|vou\s+querer)\b")
 
@@ -100,9 +103,10 @@ def understand(text: str, now: dt.datetime, catalog: Catalog) -> Reading:
     folded = normalize(text) if isinstance(text, str) else ""
     when, mentions = read_normalized(folded, local, catalog.hours)
     # The words that said a day or time are not names ("5 de março" is not "Marcos"), nor is the
-    # customer's own ("sou o João").
+    # customer's own ("sou o João"), nor a name turned down ("com o Tiago não, com o Marcos").
     rest = list(folded)
-    for start, end in [(m.start, m.end) for m in mentions] + introductions(folded):
+    spans = [(m.start, m.end) for m in mentions] + introductions(folded) + _negated_clauses(folded)
+    for start, end in spans:
         rest[start:end] = " " * (end - start)
     words = "".join(rest)
     service, service_guess = _pick(words, catalog.services, aliases=False)
@@ -113,6 +117,11 @@ def understand(text: str, now: dt.datetime, catalog: Catalog) -> Reading:
         service=service, professional=professional, when=when, service_guess=service_guess,
         professional_guess=professional_guess,
         closed=when.day is not None and bool(catalog.hours) and catalog.closed_on(when.day))
+
+
+def _negated_clauses(folded: str) -> list[tuple[int, int]]:
+    """The clauses that turn something down ("não quero com o João"): no name is taken from them."""
+    return [clause.span() for clause in _CLAUSE.finditer(folded) if _NEGATION.search(clause.group(0))]
 
 
 def _pick(words: str, offers: tuple[Offer, ...], *, aliases: bool) -> tuple[Choice | None, Choice | None]:
