@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dates import When, format_date, format_day, format_time, parse_when, weekday_name
+from bot.dates import When, Window, format_date, format_day, format_time, parse_when, weekday_name
 
 MON = dt.date(2026, 12, 7)  # a Monday
 FRI = dt.date(2026, 12, 11)  # the Friday of that week
@@ -51,12 +51,13 @@ CASES = [
     ("sexta-on-friday-is-today", "sexta", FRI, When(day=FRI)),
     ("domingo-on-sunday-is-today", "domingo", SUN, When(day=SUN)),
     ("domingos-plural", "domingos", SUN, When(day=SUN)),
-    # weekdays with "que vem" / "próxima": strictly after today
-    ("sexta-que-vem-on-monday", "sexta que vem", MON, When(day=d(11, 12))),
+    # weekdays with "que vem" / "próxima": strictly after today, and asked (both days offered) when
+    # people mean this week's or next week's ("sexta que vem" on a Monday: the 11th or the 18th?)
+    ("sexta-que-vem-on-monday", "sexta que vem", MON, When(day_options=(d(11, 12), d(18, 12)))),
     ("sexta-que-vem-on-friday", "sexta que vem", FRI, When(day=d(18, 12))),
     ("domingo-que-vem-on-sunday", "domingo que vem", SUN, When(day=d(20, 12))),
     ("proxima-segunda-on-monday", "próxima segunda", MON, When(day=d(14, 12))),
-    ("proximo-sabado", "proximo sabado", MON, When(day=d(12, 12))),
+    ("proximo-sabado", "proximo sabado", MON, When(day_options=(d(12, 12), d(19, 12)))),
     # words that only look like weekday abbreviations
     ("sexo-is-not-sex", "sexo", MON, EMPTY),
     ("verb-ter-is-not-tuesday", "vou ter que sair mais cedo", MON, EMPTY),
@@ -143,6 +144,21 @@ CASES = [
     ("invalid-day-valid-time", "31/11 às 10h", NOV, When(time=t(10), invalid=True)),
     ("valid-day-invalid-time", "amanhã às 25h", MON, When(day=d(8, 12), invalid=True)),
     ("greeting-then-time", "bom dia 10h", MON, When(time=t(10))),
+    # issue #14's families reach parse_when's callers too
+    ("dps-de-amanha", "dps de amanhã", MON, When(day=d(9, 12))),
+    ("dot-time", "15.30", MON, When(time=t(15, 30))),
+    ("in-a-week", "em uma semana", MON, When(day=d(14, 12))),
+    ("daqui-a-2-dias", "daqui a 2 dias", MON, When(day=d(9, 12))),
+    ("tuesday-of-next-week", "terça da semana que vem", MON, When(day=d(15, 12))),
+    ("date-in-words", "cinco de maio", MON, When(day=d(5, 5, 2027))),
+    ("time-in-words", "às quinze e trinta", MON, When(time=t(15, 30))),
+    ("quarter-to-noon", "quinze para o meio dia", MON, When(time=t(11, 45))),
+    ("this-evening", "esta noite", MON, When(day=MON, window=Window(18 * 60, 24 * 60))),
+    ("range", "entre 14 e 16h", MON, When(window=Window(14 * 60, 16 * 60))),
+    # without opening hours a bare hour is read as written, in 24 hours (as admins type it);
+    # bot.nlu.understand reads "às 3" as 15:00 against the business's hours
+    ("bare-hour-literal-without-hours", "às 3", MON, When(time=t(3))),
+    ("bare-hour-in-words-literal", "às três", MON, When(time=t(3))),
     # nothing about when
     ("oi", "oi", MON, EMPTY),
     ("no-date-words", "quero cortar o cabelo", MON, EMPTY),
