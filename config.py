@@ -105,6 +105,7 @@ class Settings:
     reminder_leads: tuple[dt.timedelta, ...] = (dt.timedelta(hours=24), dt.timedelta(hours=2))
     conversation_timeout: dt.timedelta = dt.timedelta(minutes=30)
     business_name: str = "Barbearia do Zé"
+    business_address: str | None = None  # what customers are told when they ask where the business is
     # Beyond the contract's table: documented in the README.
     sender: str = "auto"  # twilio | console | memory | auto
     slot_step: dt.timedelta = dt.timedelta(minutes=30)
@@ -147,6 +148,7 @@ class Settings:
         "reminder_leads": ("REMINDER_LEADS", parse_leads),
         "conversation_timeout": ("CONVERSATION_TIMEOUT", lambda v: parse_duration(v, "CONVERSATION_TIMEOUT")),
         "business_name": ("BUSINESS_NAME", str),
+        "business_address": ("BUSINESS_ADDRESS", str),
         "sender": ("SENDER", str),
         "slot_step": ("SLOT_STEP", lambda v: parse_duration(v, "SLOT_STEP")),
         "min_notice": ("MIN_NOTICE", lambda v: parse_duration(v, "MIN_NOTICE")),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import admin
-from bot.flows import appointments, booking, guards, handoff, menu, registration
+from bot.flows import appointments, booking, guards, handoff, menu, registration, requests
 from bot.states import State
 from bot.turn import Reply, Route, Step, Turn
 
@@ -34,6 +34,7 @@ ROUTES = Routes(
         ("media or too long", guards.unreadable),
         ("admin command", admin.command),
         ("asks for a person", handoff.asked),
+        ("a clear request", requests.follow),
     ),
     fallbacks=(
         ("menu / ajuda / sair", menu.global_words),
@@ -57,6 +58,9 @@ ROUTES = Routes(
         State.RESCHEDULE_CONFIRM: booking.reschedule_confirm,
         State.ADMIN_CONFIRM: admin.confirm,
         State.HANDOFF_OFFER: handoff.offer,
+        State.APPOINTMENT_PICK: appointments.appointment_pick,
+        State.APPOINTMENT_ACTION: appointments.appointment_action,
+        State.REMINDER_PICK: appointments.reminder_pick,
     },
 )
 

@@ -22,6 +22,9 @@ class State(str, enum.Enum):
     RESCHEDULE_CONFIRM = "reschedule_confirm"
     ADMIN_CONFIRM = "admin_confirm"
     HANDOFF_OFFER = "handoff_offer"
+    APPOINTMENT_PICK = "appointment_pick"
+    APPOINTMENT_ACTION = "appointment_action"
+    REMINDER_PICK = "reminder_pick"
 
     @classmethod
     def parse(cls, value: str | None) -> State:

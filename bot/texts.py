@@ -44,7 +44,11 @@ INVALID_NAME = ("Hmm, não consegui entender como te chamar 🤔\n"
 
 
 def registered(name: str) -> str:
-    return f"Prazer, *{name}*! 😊 Seu cadastro está feito.\n\n" + menu()
+    return registered_then(name) + "\n\n" + menu()
+
+
+def registered_then(name: str) -> str:
+    return f"Prazer, *{name}*! 😊 Seu cadastro está feito."
 
 
 def unknown_option(options_text: str) -> str:
@@ -160,7 +164,52 @@ INVALID_TIME = "Esse horário não existe 🤔 Use algo como *14h* ou *14:30*."
 
 
 def ask_day_for_time(time: str) -> str:
-    return f"Para qual dia às *{time}*? Ex.: *amanhã*, *sexta*, *25/12*."
+    when = f"às *{time}*" if time[:1].isdigit() else f"*{time}*"
+    return f"Para qual dia {when}? Ex.: *amanhã*, *sexta*, *25/12*."
+
+
+ASK_DAY = "Para qual dia? Ex.: *amanhã*, *sexta*, *25/12*."
+
+
+def window_label(start: int, end: int) -> str:
+    """A part of the day in words: 'de manhã', 'à tarde', 'entre 14:00 e 16:00'."""
+    named = {(0, 12 * 60): "de manhã", (12 * 60, 18 * 60): "à tarde", (18 * 60, 24 * 60): "à noite"}
+    for (first, last), words in named.items():
+        if first <= start and end <= last and end - start >= 3 * 60:
+            return words
+    if start == 0:
+        return f"antes das {end // 60:02d}:{end % 60:02d}"
+    if end >= 24 * 60:
+        return f"depois das {start // 60:02d}:{start % 60:02d}"
+    return f"entre {start // 60:02d}:{start % 60:02d} e {end // 60:02d}:{end % 60:02d}"
+
+
+def none_in_window(window: str) -> str:
+    return f"Não tenho horário livre {window} nesse dia. 😕 Veja os outros:"
+
+
+def did_you_mean(name: str) -> str:
+    return f"Você quis dizer *{name}*?\n\n" + numbered(["Sim", "Não"])
+
+
+def noted_which_service(prompt: str) -> str:
+    return "Anotado! 📝 E qual serviço?\n\n" + prompt.split("\n\n", 1)[-1]
+
+
+def which_day(days: Sequence[str]) -> str:
+    return "Qual desses dias? 🤔\n\n" + numbered(days)
+
+
+def which_time(day: str, times: Sequence[str]) -> str:
+    return f"Em *{day}*, qual desses horários? 🤔\n\n" + numbered(times)
+
+
+PAST_TIME = "Esse horário já passou 😅 Me diga outro, como *16h*."
+
+
+def closed_then(day: str, time: str, times: Sequence[str]) -> str:
+    return (f"Às *{time}* de *{day}* estamos fechados. 😕 Os horários livres mais próximos são:\n\n"
+            f"{numbered(times)}")
 
 
 def choose_time(day: str, times: Sequence[str], more: bool) -> str:
@@ -214,7 +263,12 @@ def appointment_line(service: str, day: str, time: str, professional: str | None
 
 
 def my_appointments(lines: Sequence[str]) -> str:
-    return "📅 *Seus próximos agendamentos:*\n\n" + numbered(lines) + "\n\nEnvie *menu* para outras opções."
+    return ("📅 *Seus próximos agendamentos:*\n\n" + numbered(lines)
+            + "\n\nEscolha um para remarcar ou cancelar, ou envie *menu* para outras opções.")
+
+
+def appointment_actions(line: str) -> str:
+    return f"{line}\n\nO que você quer fazer?\n\n" + numbered(["Remarcar", "Cancelar"])
 
 
 NO_APPOINTMENTS = ("Você não tem agendamentos marcados. 🗓️\n\n"
@@ -271,6 +325,18 @@ def reminder(name: str, service: str, day: str, time: str, business: str, profes
     who = f" com {professional}" if professional else ""
     return (f"Olá, {name}! 👋 Lembrete da *{business}*: *{service}*{who} em *{day}* às *{time}*.\n\n"
             + numbered(["Confirmar", "Cancelar", "Remarcar"]))
+
+
+ALL_OF_THEM = "Todos"
+
+
+def which_reminder(choice: int, lines: Sequence[str]) -> str:
+    verb = ("confirmar", "cancelar", "remarcar")[choice]
+    return f"Você tem mais de um horário. Qual quer {verb}?\n\n" + numbered(lines)
+
+
+def all_confirmed(lines: Sequence[str]) -> str:
+    return "Presença confirmada ✅\n" + "\n".join(f"• {line}" for line in lines) + "\nTe esperamos!"
 
 
 def reminder_confirmed(day: str, time: str) -> str:
@@ -738,3 +804,42 @@ def moved_to_another(service: str, day: str, time: str, professional: str) -> st
 def professional_unavailable(professional: str, service: str, day: str, time: str) -> str:
     return (f"Olá! Infelizmente {professional} não poderá te atender em *{day}* às *{time}* (*{service}*). 😕\n"
             "Responda *remarcar* para escolher outro horário.")
+
+
+# --- free text: questions, thanks, greetings --------------------------------------------------------
+
+YOU_ARE_WELCOME = "Por nada! 😊 Se precisar de algo, é só chamar."
+NAME_FIRST = "Anotei seu pedido! 📝 Já cuido dele. Antes, me diga seu nome."
+
+
+def hello_again(name: str | None) -> str:
+    return f"Oi{', ' + name if name else ''}! 👋 Estou aqui. Pode continuar de onde parou."
+
+
+def opening_hours(lines: Sequence[str]) -> str:
+    return "🕐 *Nosso horário*\n" + "\n".join(lines)
+
+
+def open_on(weekday: str, intervals: Sequence[tuple[int, int]]) -> str:
+    if not intervals:
+        return f"Na {weekday} estamos fechados. 😕" if weekday.endswith("feira") else f"No {weekday} estamos fechados. 😕"
+    spans = " e ".join(f"das {s // 60:02d}:{s % 60:02d} às {e // 60:02d}:{e % 60:02d}" for s, e in intervals)
+    article = "Na" if weekday.endswith("feira") else "No"
+    return f"{article} {weekday} abrimos {spans}. 🙂"
+
+
+def address(where: str | None) -> str:
+    if where:
+        return f"📍 Estamos em: {where}"
+    return "Para saber como chegar, fale com a gente: envie *atendente*."
+
+
+def price_label(cents: int) -> str:
+    reais, rest = divmod(int(cents), 100)
+    return "R$ " + f"{reais:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def services_and_prices(services: Sequence[tuple[str, int, int | None]]) -> str:
+    lines = [f"• {name} ({minutes_label(minutes)})" + (f" - {price_label(price)}" if price is not None else "")
+             for name, minutes, price in services]
+    return "✂️ *Nossos serviços*\n" + "\n".join(lines) + "\n\nPara marcar, envie *agendar*."

@@ -3,11 +3,14 @@ answers (`Reply`). The engine, the routing table and the flows all import them f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.nlu.catalog import Catalog, load_catalog
+from bot.nlu.understand import Reading, understand
 from bot.states import State
 from config import Settings
 from storage.availability import Rules
@@ -60,6 +63,21 @@ class Turn:
     @property
     def rules(self) -> Rules:
         return Rules.from_settings(self.settings)
+
+    @functools.cached_property
+    def catalog(self) -> Catalog:
+        """The business's services, professionals and hours, read once per turn when needed."""
+        return load_catalog(self.settings.business_name, self.settings.timezone)
+
+    @functools.cached_property
+    def reading(self) -> Reading:
+        """Everything the message says (intent, service, professional, day, time...), read once."""
+        return understand(self.text, self.now, self.catalog)
+
+    def retell(self, text: str) -> None:
+        """Takes up another message in this turn (a request kept through registration)."""
+        self.text = text
+        self.__dict__.pop("reading", None)
 
     @property
     def tz(self) -> ZoneInfo:

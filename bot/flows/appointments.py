@@ -2,11 +2,14 @@
 answering a reminder about one."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from bot import choices, texts
+from bot.dates import When
 from bot.display import customer_line, day_label, time_label
 from bot.flows import booking as booking_flow
+from bot.nlu.understand import Reading
 from bot.states import State
 from bot.turn import Reply, Turn, unclear
 from storage import booking
@@ -26,11 +29,42 @@ def _lines(turn: Turn, appointments: list[Appointment]) -> list[str]:
 
 
 def list_appointments(turn: Turn) -> Reply:
-    """Lists the upcoming appointments (or offers to book when there are none)."""
+    """Lists the upcoming appointments, numbered so one can be picked to move or cancel (or
+    offers to book when there are none)."""
     appointments = _upcoming(turn)
     if not appointments:
         return Reply(texts.NO_APPOINTMENTS, State.MENU)
-    return Reply(texts.my_appointments(_lines(turn, appointments)), State.MENU)
+    return Reply(texts.my_appointments(_lines(turn, appointments)), State.APPOINTMENT_PICK,
+                 {"appointments": [a.id for a in appointments]})
+
+
+def appointment_pick(turn: Turn) -> Reply:
+    """APPOINTMENT_PICK: a listed appointment picked: move it or cancel it?"""
+    appointment = _picked(turn)
+    if appointment is None:
+        return _pick_again(turn, texts.my_appointments)
+    refusal = _changeable(turn, appointment)
+    if refusal is not None:
+        return refusal
+    line = customer_line(appointment, turn.tz, Professional.several())
+    return Reply(texts.appointment_actions(line), State.APPOINTMENT_ACTION, {"appointment_id": appointment.id})
+
+
+_ACTIONS = (("remarcar", "mudar", "trocar", "reagendar"), ("cancelar", "desmarcar"))
+
+
+def appointment_action(turn: Turn) -> Reply:
+    """APPOINTMENT_ACTION: moves or cancels the appointment picked from the list."""
+    appointment = Appointment.get_or_none(Appointment.id == turn.data.get("appointment_id"))
+    if appointment is None or appointment.user_id != turn.user.id:
+        return Reply(texts.APPOINTMENT_GONE, State.MENU)
+    choice = choices.match_option(turn.text, _ACTIONS)
+    if choice == 0:
+        return _reschedule(turn, appointment)
+    if choice == 1:
+        return ask_cancel(turn, appointment)
+    line = customer_line(appointment, turn.tz, Professional.several())
+    return unclear(turn, texts.unknown_option(texts.appointment_actions(line)))
 
 
 def _changeable(turn: Turn, appointment: Appointment) -> Reply | None:
@@ -45,11 +79,18 @@ def _changeable(turn: Turn, appointment: Appointment) -> Reply | None:
     return None
 
 
-def _start_pick(turn: Turn, single, prompt, state: State) -> Reply:
-    """Lists the upcoming appointments to pick from; with just one, goes on with it."""
+def _start_pick(turn: Turn, single, prompt, state: State, hint: Reading | None = None) -> Reply:
+    """Lists the upcoming appointments to pick from (those the message points at, when it names
+    a service or a day: "desmarcar o corte de amanhã"); with just one, goes on with it."""
     appointments = _upcoming(turn)
     if not appointments:
         return Reply(texts.NO_APPOINTMENTS, State.MENU)
+    if hint is not None:
+        pointed = [a for a in appointments
+                   if (hint.service is None or a.service_id == hint.service.id)
+                   and (hint.day is None or a.date.astimezone(turn.tz).date() == hint.day)]
+        if pointed:
+            appointments = pointed
     if len(appointments) == 1:
         return single(turn, appointments[0])
     return Reply(prompt(_lines(turn, appointments)), state, {"appointments": [a.id for a in appointments]})
@@ -68,9 +109,10 @@ def _pick_again(turn: Turn, prompt) -> Reply:
 
 # --- cancel --------------------------------------------------------------------------------------
 
-def start_cancel(turn: Turn) -> Reply:
-    """Lists the upcoming appointments to cancel; with just one, asks about it directly."""
-    return _start_pick(turn, ask_cancel, texts.pick_to_cancel, State.CANCEL_PICK)
+def start_cancel(turn: Turn, hint: Reading | None = None) -> Reply:
+    """Lists the upcoming appointments to cancel; with just one (or one the message points at),
+    asks about it directly."""
+    return _start_pick(turn, ask_cancel, texts.pick_to_cancel, State.CANCEL_PICK, hint)
 
 
 def cancel_pick(turn: Turn) -> Reply:
@@ -111,9 +153,16 @@ def cancel_confirm(turn: Turn) -> Reply:
 
 # --- reschedule ------------------------------------------------------------------------------------
 
-def start_reschedule(turn: Turn) -> Reply:
-    """Lists the upcoming appointments to move; with just one, goes on to the day."""
-    return _start_pick(turn, _reschedule, texts.pick_to_reschedule, State.RESCHEDULE_PICK)
+def start_reschedule(turn: Turn, hint: Reading | None = None) -> Reply:
+    """Lists the upcoming appointments to move; with just one, goes on to the new day (straight
+    to it when the message said one: "trocar para sexta")."""
+    target = hint.when if hint is not None else None
+    pick_by = dataclasses.replace(hint, when=When()) if hint is not None else None  # the day said is the new one
+
+    def single(turn: Turn, appointment: Appointment) -> Reply:
+        return _reschedule(turn, appointment, target)
+
+    return _start_pick(turn, single, texts.pick_to_reschedule, State.RESCHEDULE_PICK, pick_by)
 
 
 def reschedule_pick(turn: Turn) -> Reply:
@@ -124,11 +173,11 @@ def reschedule_pick(turn: Turn) -> Reply:
     return _reschedule(turn, appointment)
 
 
-def _reschedule(turn: Turn, appointment: Appointment) -> Reply:
+def _reschedule(turn: Turn, appointment: Appointment, target: When | None = None) -> Reply:
     refusal = _changeable(turn, appointment)
     if refusal is not None:
         return refusal
-    return booking_flow.start_reschedule(turn, appointment)
+    return booking_flow.start_reschedule(turn, appointment, target)
 
 
 # --- replies to a reminder ---------------------------------------------------------------------------
@@ -147,7 +196,8 @@ REMINDER_BUTTONS = ("confirmar", "cancelar", "remarcar")
 def reminder_reply(turn: Turn) -> Reply | None:
     """1/confirmar, 2/cancelar, 3/remarcar as the first message after a reminder (within 24
     hours), or a tap on one of the reminder's buttons; None for anything else, which goes on to
-    the rest of the table."""
+    the rest of the table. After two reminders, it asks which appointment (or confirms them all
+    when the customer says so)."""
     if turn.user is None:
         return None
     tapped = OutboundMessage.reminder_of(turn.replied_to) if turn.tap in REMINDER_BUTTONS else None
@@ -155,17 +205,39 @@ def reminder_reply(turn: Turn) -> Reply | None:
         choice, reminded = REMINDER_BUTTONS.index(turn.tap), [tapped]
     else:
         choice = choices.match_option(turn.text, _REMINDER_OPTIONS)
+        if choice is None and _all_of_them(turn.text):
+            choice = 0  # "confirmo os dois"
         if choice is None:
             return None
         since = turn.now - REMINDER_REPLY_WINDOW
         if turn.last_inbound_at is not None:
             since = max(since, turn.last_inbound_at)
-        reminded = OutboundMessage.reminded(turn.contact.id, since)
+        reminded = [a.id for a in Appointment.in_order(OutboundMessage.reminded(turn.contact.id, since))
+                    if _still_ahead(turn, a)]
         if not reminded:
             return None
-    appointment = Appointment.get_or_none(Appointment.id == reminded[0])
-    if appointment is None or appointment.user_id != turn.user.id \
-            or appointment.status != AppointmentStatus.BOOKED or appointment.date <= turn.now:
+        if len(reminded) > 1:
+            if choice == 0 and _all_of_them(turn.text):
+                return _confirm_all(turn, reminded)
+            return _which_reminded(turn, choice, reminded)
+    return _answer_reminder(turn, choice, reminded[0])
+
+
+def _still_ahead(turn: Turn, appointment: Appointment) -> bool:
+    return appointment.user_id == turn.user.id and appointment.status == AppointmentStatus.BOOKED \
+        and appointment.date > turn.now
+
+
+_ALL = ("os dois", "as duas", "ambos", "ambas", "todos", "todas", "tudo")
+
+
+def _all_of_them(text: str) -> bool:
+    return choices.match_words(text, [_ALL]) is not None
+
+
+def _answer_reminder(turn: Turn, choice: int, appointment_id: int) -> Reply:
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None or not _still_ahead(turn, appointment):
         return Reply(texts.APPOINTMENT_GONE, State.MENU)
     if choice == 0:
         booking.confirm(appointment.id, now=turn.now)
@@ -174,3 +246,31 @@ def reminder_reply(turn: Turn) -> Reply | None:
     if choice == 1:
         return ask_cancel(turn, appointment)
     return _reschedule(turn, appointment)
+
+
+def _which_reminded(turn: Turn, choice: int, reminded: list[int]) -> Reply:
+    """Two reminders are pending: which appointment does the answer mean?"""
+    appointments = sorted(Appointment.in_order(reminded), key=lambda a: a.date)
+    lines = _lines(turn, appointments) + ([texts.ALL_OF_THEM] if choice == 0 else [])
+    return Reply(texts.which_reminder(choice, lines), State.REMINDER_PICK,
+                 {"choice": choice, "appointments": [a.id for a in appointments]})
+
+
+def _confirm_all(turn: Turn, reminded: list[int]) -> Reply:
+    appointments = [a for a in Appointment.in_order(reminded) if _still_ahead(turn, a)]
+    for appointment in appointments:
+        booking.confirm(appointment.id, now=turn.now)
+    return Reply(texts.all_confirmed(_lines(turn, appointments)), State.MENU)
+
+
+def reminder_pick(turn: Turn) -> Reply:
+    """REMINDER_PICK: which of the reminded appointments the answer was about (or all of them)."""
+    ids = turn.data.get("appointments") or []
+    choice = int(turn.data.get("choice", 0))
+    index = choices.pick(turn.text, len(ids) + (1 if choice == 0 else 0))
+    if (index == len(ids) and choice == 0) or (index is None and choice == 0 and _all_of_them(turn.text)):
+        return _confirm_all(turn, ids)
+    if index is None:
+        lines = _lines(turn, Appointment.in_order(ids)) + ([texts.ALL_OF_THEM] if choice == 0 else [])
+        return unclear(turn, texts.unknown_option(texts.which_reminder(choice, lines)))
+    return _answer_reminder(turn, choice, ids[index])

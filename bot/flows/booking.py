@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import choices, texts
-from bot.dates import When, parse_when
+from bot.dates import When
 from bot.display import customer_line, day_label, time_label
+from bot.nlu.understand import Reading
 from bot.states import State
 from bot.turn import Reply, Turn, unclear
 from storage import booking
@@ -67,7 +68,7 @@ class Flow:
     day: State
     time: State
     confirm: State
-    keep = ("service_id", "professional_id", "appointment_id", "time")  # survives between steps
+    keep = ("service_id", "professional_id", "appointment_id", "time", "window")  # survives between steps
 
     def need(self, turn: Turn) -> Need | None:
         raise NotImplementedError
@@ -182,29 +183,54 @@ def _moving(turn: Turn) -> Appointment | None:
 
 
 def _when_data(when: When | None) -> dict[str, Any] | None:
-    if when is None or (when.day is None and when.time is None):
+    """A day, time, window or the options the customer gave, kept until the flow needs them."""
+    if when is None or when.empty or when.invalid or when.past:
         return None
-    return {"day": when.day.isoformat() if when.day else None,
-            "time": when.time.strftime("%H:%M") if when.time else None}
+    data: dict[str, Any] = {}
+    if when.day:
+        data["day"] = when.day.isoformat()
+    if when.time:
+        data["time"] = when.time.strftime("%H:%M")
+    if when.window:
+        data["window"] = [when.window.start, when.window.end]
+    if when.day_options:
+        data["days"] = [d.isoformat() for d in when.day_options]
+    if when.time_options:
+        data["times"] = [t.strftime("%H:%M") for t in when.time_options]
+    return data
 
 
 # --- BOOK_SERVICE and BOOK_PROFESSIONAL ------------------------------------------------------------
 
-def start(turn: Turn, when: When | None = None) -> Reply:
-    """Lists the services (skipping ahead when there is only one); keeps a day or time already
-    typed ('quero marcar sexta 10h') for when the service is known."""
+def start(turn: Turn, reading: Reading | None = None) -> Reply:
+    """Starts a booking with whatever the message already said (service, professional, day,
+    time, part of the day): asks only for what is missing."""
     services = list(Service.offered())
     if not services:
         return Reply(texts.NO_SERVICES + "\n\n" + texts.menu(turn.name), State.MENU)
     data: dict[str, Any] = {}
-    carried = _when_data(when)
+    carried = _when_data(reading.when) if reading else None
     if carried:
         data["when"] = carried
+    if reading and reading.professional:
+        data["wanted"] = reading.professional.id
+    turn.data = data
+    service = None
     if len(services) == 1:
-        turn.data = data
-        return _with_service(turn, services[0])
+        service = services[0]
+    elif reading and reading.service:
+        service = next((s for s in services if s.id == reading.service.id), None)
+    if service is not None:
+        return _with_service(turn, service)
     data["services"] = [s.id for s in services]
+    if reading and reading.service_guess:
+        return _did_you_mean(turn, reading.service_guess.id, reading.service_guess.name)
     return Reply(_service_prompt(services), State.BOOK_SERVICE, data)
+
+
+def _did_you_mean(turn: Turn, service_id: int, name: str) -> Reply:
+    turn.data["guess"] = service_id
+    return Reply(texts.did_you_mean(name), State.BOOK_SERVICE, turn.data)
 
 
 def _service_prompt(services: list[Service]) -> str:
@@ -212,27 +238,59 @@ def _service_prompt(services: list[Service]) -> str:
 
 
 def choose_service(turn: Turn) -> Reply:
-    """Stores the chosen service and asks for the professional or the day."""
+    """Stores the chosen service (by number, by name even with typos, or a yes to "did you mean")
+    and asks for the professional or the day; keeps a day or time said on the way."""
     services = Service.in_order(turn.data.get("services") or [])
+    guess = turn.data.pop("guess", None)
+    if guess is not None:
+        answer = choices.yes_no(turn.text)
+        if answer is True:
+            chosen = next((s for s in services if s.id == guess), None)
+            if chosen is not None:
+                return _with_service(turn, chosen)
+        if answer is False:
+            return Reply(_service_prompt(services), State.BOOK_SERVICE, turn.data)
     index = choices.pick(turn.text, len(services))
-    if index is None:
-        index = _by_name(turn.text, [s.name for s in services])
-    if index is None:
-        return unclear(turn, texts.unknown_option(_service_prompt(services)))
-    if not services[index].active:
-        return start(turn)
-    return _with_service(turn, services[index])
+    if index is not None:
+        return start(turn) if not services[index].active else _with_service(turn, services[index])
+    reading = turn.reading
+    if reading.service is not None:
+        chosen = next((s for s in services if s.id == reading.service.id), None)
+        if chosen is not None:
+            _carry(turn, reading)
+            return _with_service(turn, chosen)
+    if reading.service_guess is not None:
+        return _did_you_mean(turn, reading.service_guess.id, reading.service_guess.name)
+    if _carry(turn, reading):  # "tem horário sábado de manhã?": kept; which service?
+        return Reply(texts.noted_which_service(_service_prompt(services)), State.BOOK_SERVICE, turn.data)
+    return unclear(turn, texts.unknown_option(_service_prompt(services)))
+
+
+def _carry(turn: Turn, reading: Reading) -> bool:
+    """Keeps what the message said about when and with whom for later steps; True if anything."""
+    carried = _when_data(reading.when)
+    if carried:
+        turn.data["when"] = carried
+    if reading.professional:
+        turn.data["wanted"] = reading.professional.id
+    return bool(carried or reading.professional)
 
 
 def _with_service(turn: Turn, service: Service) -> Reply:
-    """With the service known: asks for a professional when there is a choice, else the day."""
+    """With the service known: asks for a professional when there is a choice (unless one was
+    named), else goes on to the day."""
     data = {"service_id": service.id}
-    if "when" in turn.data:
-        data["when"] = turn.data["when"]
+    for key in ("when", "wanted"):
+        if key in turn.data:
+            data[key] = turn.data[key]
     turn.data = data
     professionals = list(Professional.performing(service.id))
     if not professionals:
         return Reply(texts.no_days(service.name), State.MENU)
+    wanted = data.pop("wanted", None)
+    if wanted in [p.id for p in professionals]:
+        data["professional_id"] = wanted
+        return _continue_with_when(turn)
     if len(professionals) > 1:
         data["professionals"] = [p.id for p in professionals]
         return Reply(_professional_prompt(service.name, professionals), State.BOOK_PROFESSIONAL, data)
@@ -245,42 +303,72 @@ def _professional_prompt(service_name: str, professionals: list[Professional]) -
 
 
 def choose_professional(turn: Turn) -> Reply:
-    """Stores the professional (or 'any') and asks for the day."""
+    """Stores the professional (by number, by name even with typos, or 'any') and asks for the day."""
     ordered = Professional.in_order(turn.data.get("professionals") or [])
     index = choices.pick(turn.text, len(ordered) + 1)
+    if index is None and choices.clean(turn.text) in ANY_WORDS:
+        index = len(ordered)
     if index is None:
-        index = len(ordered) if choices.clean(turn.text) in ANY_WORDS else _by_name(turn.text, [p.name for p in ordered])
+        found = choices.find_name(turn.text, [p.name for p in ordered], aliases=True)
+        index = found.index if found is not None and found.sure else None
     if index is None:
         prompt = _professional_prompt(BOOKING.subject(turn), ordered)
         return unclear(turn, texts.unknown_option(prompt))
     turn.data["professional_id"] = ordered[index].id if index < len(ordered) else ANY
     turn.data.pop("professionals", None)
+    if choices.number(turn.text) is None:  # "com o João sexta às 15h": the day and time too
+        _carry(turn, turn.reading)
+        turn.data.pop("wanted", None)
     return _continue_with_when(turn)
 
 
-def _by_name(text: str, names: list[str]) -> int | None:
-    """The index of the name the text says: exactly, or as the only name containing it."""
-    wanted = choices.clean(text)
-    if not wanted:
-        return None
-    cleaned = [choices.clean(name) for name in names]
-    if wanted in cleaned:
-        return cleaned.index(wanted)
-    partial = [i for i, name in enumerate(cleaned) if wanted in name]
-    return partial[0] if len(partial) == 1 else None
-
-
 def _continue_with_when(turn: Turn) -> Reply:
-    """Uses a day/time the person already typed (from the menu), else offers days."""
+    """Uses a day, time or part of the day the person already said, else offers days."""
     carried = turn.data.pop("when", None) or {}
-    if carried.get("day"):
-        day = dt.date.fromisoformat(carried["day"])
-        if carried.get("time"):
-            return _try_exact(turn, BOOKING, day, dt.time.fromisoformat(carried["time"]))
-        return _offer_times(turn, BOOKING, day)
+    return _use_when(turn, BOOKING, carried)
+
+
+def _use_when(turn: Turn, flow: Flow, carried: dict[str, Any]) -> Reply:
+    """Goes as far as what was said allows: a day and a time to the confirmation, a day (and
+    part of the day) to its times, several possible days or times to a question."""
+    if carried.get("window"):
+        turn.data["window"] = carried["window"]
     if carried.get("time"):
         turn.data["time"] = carried["time"]
-    return _offer_days(turn, BOOKING)
+    if carried.get("days"):
+        return _which_day(turn, flow, [dt.date.fromisoformat(d) for d in carried["days"]])
+    if carried.get("day"):
+        day = dt.date.fromisoformat(carried["day"])
+        if carried.get("times"):
+            return _which_time(turn, flow, day, [dt.time.fromisoformat(t) for t in carried["times"]])
+        if carried.get("time"):
+            return _try_exact(turn, flow, day, dt.time.fromisoformat(carried["time"]))
+        return _offer_times(turn, flow, day)
+    return _offer_days(turn, flow)
+
+
+def _which_day(turn: Turn, flow: Flow, days: list[dt.date]) -> Reply:
+    """The message may mean several days ("sexta que vem" on a Monday): which one?"""
+    data = _keep(turn, flow)
+    data["days"] = [d.isoformat() for d in days]
+    return Reply(texts.which_day([day_label(d, turn.tz) for d in days]), flow.day, data)
+
+
+def _which_time(turn: Turn, flow: Flow, day: dt.date, times: list[dt.time]) -> Reply:
+    """The message may mean several times ("às 8": 08:00 or 20:00): which of the free ones?"""
+    found = _free_on(turn, flow, day)
+    if isinstance(found, Reply):
+        return found
+    need, starts = found
+    wanted = [dt.datetime.combine(day, t, tzinfo=turn.tz).astimezone(dt.UTC) for t in times]
+    free = [s for s in starts if s in wanted]
+    if not free:
+        return _nearest(turn, flow, day, wanted[0], starts, texts.time_unavailable) if starts \
+            else _day_closed(turn, flow, need, day)
+    data = _keep(turn, flow)
+    data.pop("time", None)
+    data.update(day=day.isoformat(), page=0, times=[s.isoformat() for s in free])
+    return Reply(texts.which_time(day_label(day, turn.tz), [time_label(s, turn.tz) for s in free]), flow.time, data)
 
 
 # --- BOOK_DAY, BOOK_TIME, BOOK_CONFIRM and their RESCHEDULE_ twins -------------------------------
@@ -300,10 +388,11 @@ def book_confirm(turn: Turn) -> Reply:
     return _confirm(turn, BOOKING)
 
 
-def start_reschedule(turn: Turn, appointment: Appointment) -> Reply:
-    """Begins moving an appointment: offers days for it."""
+def start_reschedule(turn: Turn, appointment: Appointment, target: When | None = None) -> Reply:
+    """Begins moving an appointment: offers days for it, or goes straight to the new day or time
+    the customer already said."""
     turn.data = {"appointment_id": appointment.id}
-    return _offer_days(turn, RESCHEDULING)
+    return _use_when(turn, RESCHEDULING, _when_data(target) or {})
 
 
 def reschedule_day(turn: Turn) -> Reply:
@@ -348,7 +437,7 @@ def _choose_day(turn: Turn, flow: Flow) -> Reply:
         if pending:
             return _try_exact(turn, flow, days[index], dt.time.fromisoformat(pending))
         return _offer_times(turn, flow, days[index])
-    reply = _typed_when(turn, flow, parse_when(turn.text, turn.today))
+    reply = _typed_when(turn, flow, turn.reading.when)
     if reply is not None:
         return reply
     labels = [day_label(d, turn.tz) for d in days]
@@ -356,25 +445,29 @@ def _choose_day(turn: Turn, flow: Flow) -> Reply:
 
 
 def _typed_when(turn: Turn, flow: Flow, when: When, current_day: dt.date | None = None) -> Reply | None:
-    """Answers a typed date and/or time; None when nothing date-like was typed."""
+    """Answers a typed day, time or part of the day; None when nothing of the kind was typed."""
     if when.invalid:
         bad_time = when.day is not None or (when.time is None and _looks_like_time(turn.text))
         return Reply(texts.INVALID_TIME if bad_time else texts.INVALID_DAY, turn.state, turn.data)
     if when.past:
         return Reply(texts.PAST_DAY, turn.state, turn.data)
-    day = when.day or current_day
-    if when.time is not None:
-        if day is None:
-            pending = when.time.strftime("%H:%M")
-            turn.data["time"] = pending
-            return Reply(texts.ask_day_for_time(pending), flow.day, turn.data)
-        return _try_exact(turn, flow, day, when.time)
-    if when.day is not None:
-        pending = turn.data.get("time")
-        if pending:
-            return _try_exact(turn, flow, when.day, dt.time.fromisoformat(pending))
-        return _offer_times(turn, flow, when.day)
-    return None
+    carried = _when_data(when)
+    if not carried:
+        return None
+    if not carried.get("day") and not carried.get("days"):
+        if current_day is None:  # a time or part of the day, no day yet: kept, and which day?
+            for key in ("time", "window"):
+                turn.data.pop(key, None)
+                if key in carried:
+                    turn.data[key] = carried[key]
+            asked = carried.get("time") or (texts.window_label(*carried["window"]) if "window" in carried else "")
+            return Reply(texts.ask_day_for_time(asked) if asked else texts.ASK_DAY, flow.day, turn.data)
+        carried["day"] = current_day.isoformat()  # "às 15h" while looking at a day means that day
+    if not carried.get("time") and not carried.get("times") and not carried.get("window"):
+        for key in ("time", "window"):  # a day after a time or part of the day said before
+            if turn.data.get(key):
+                carried[key] = turn.data[key]
+    return _use_when(turn, flow, carried)
 
 
 def _looks_like_time(text: str) -> bool:
@@ -406,13 +499,22 @@ def _nearest(turn: Turn, flow: Flow, day: dt.date, target: dt.datetime, starts: 
 
 
 def _offer_times(turn: Turn, flow: Flow, day: dt.date, page: int = 0) -> Reply:
-    """Offers the free start times of the day, ten at a time."""
+    """Offers the free start times of the day, ten at a time; within the part of the day the
+    customer asked for (`window`), when it has any."""
     found = _free_on(turn, flow, day)
     if isinstance(found, Reply):
         return found
     need, starts = found
     if not starts:
         return _day_closed(turn, flow, need, day)
+    note = ""
+    window = turn.data.get("window")
+    if window:
+        inside = [s for s in starts if window[0] <= _minute(s, turn) < window[1]]
+        if inside:
+            starts = inside
+        else:
+            note = texts.none_in_window(texts.window_label(*window)) + "\n\n"
     pages = (len(starts) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(page, pages - 1)
     shown = starts[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
@@ -421,7 +523,12 @@ def _offer_times(turn: Turn, flow: Flow, day: dt.date, page: int = 0) -> Reply:
     data.update(day=day.isoformat(), page=page, times=[s.isoformat() for s in shown])
     text = texts.choose_time(day_label(day, turn.tz), [time_label(s, turn.tz) for s in shown],
                              more=page + 1 < pages)
-    return Reply(text, flow.time, data)
+    return Reply(note + text, flow.time, data)
+
+
+def _minute(moment: dt.datetime, turn: Turn) -> int:
+    local = moment.astimezone(turn.tz)
+    return local.hour * 60 + local.minute
 
 
 def _day_closed(turn: Turn, flow: Flow, need: Need, day: dt.date) -> Reply:
@@ -442,7 +549,7 @@ def _choose_time(turn: Turn, flow: Flow) -> Reply:
     index = choices.pick(turn.text, len(times))
     if index is not None:
         return _ask_confirm(turn, flow, times[index])
-    reply = _typed_when(turn, flow, parse_when(turn.text, turn.today), current_day=day)
+    reply = _typed_when(turn, flow, turn.reading.when, current_day=day)
     if reply is not None:
         return reply
     labels = [time_label(t, turn.tz) for t in times]
@@ -450,7 +557,8 @@ def _choose_time(turn: Turn, flow: Flow) -> Reply:
 
 
 def _try_exact(turn: Turn, flow: Flow, day: dt.date, time: dt.time) -> Reply:
-    """Goes straight to confirmation when that exact time is free, else offers the nearest."""
+    """Goes straight to confirmation when that exact time is free, else offers the nearest,
+    saying whether the time is taken or the business is closed then (lunch, after hours)."""
     found = _free_on(turn, flow, day)
     if isinstance(found, Reply):
         return found
@@ -458,9 +566,13 @@ def _try_exact(turn: Turn, flow: Flow, day: dt.date, time: dt.time) -> Reply:
     target = dt.datetime.combine(day, time, tzinfo=turn.tz).astimezone(dt.UTC)
     if target in starts:
         return _ask_confirm(turn, flow, target)
+    if target <= turn.now:
+        return Reply(texts.PAST_TIME, flow.day if day != turn.today else turn.state, turn.data)
     if not starts:
         return _day_closed(turn, flow, need, day)
-    return _nearest(turn, flow, day, target, starts, texts.time_unavailable)
+    calendar = need.calendar(turn, day, day)
+    open_then = any(calendar.fits(pid, target, target + need.duration) for pid in need.professional_ids)
+    return _nearest(turn, flow, day, target, starts, texts.time_unavailable if open_then else texts.closed_then)
 
 
 def _ask_confirm(turn: Turn, flow: Flow, start: dt.datetime) -> Reply:
@@ -476,7 +588,7 @@ def _confirm(turn: Turn, flow: Flow) -> Reply:
     start = dt.datetime.fromisoformat(turn.data["start"])
     day = start.astimezone(turn.tz).date()
     if answer is None:
-        reply = _typed_when(turn, flow, parse_when(turn.text, turn.today), current_day=day)
+        reply = _typed_when(turn, flow, turn.reading.when, current_day=day)
         if reply is not None:
             return reply
         again = _ask_confirm(turn, flow, start)

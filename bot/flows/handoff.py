@@ -13,6 +13,7 @@ import datetime as dt
 from bot import choices, texts
 from bot.display import contact as shown_contact
 from bot.display import customer_line, day_label, time_label
+from bot.nlu.intents import Intent
 from bot.states import State
 from bot.turn import Reply, Turn
 from config import Settings
@@ -104,8 +105,10 @@ def _last_messages(person: User) -> list[str]:
 # --- routes ---------------------------------------------------------------------------------------
 
 def asked(turn: Turn) -> Reply | None:
-    """A customer asking for a person, in any state."""
-    if turn.is_admin or turn.staff is not None or not asks_for_a_person(turn.text):
+    """A customer asking for a person, in any state ("falar com atendente", "humano")."""
+    if turn.is_admin or turn.staff is not None or not turn.text or choices.number(turn.text) is not None:
+        return None
+    if not asks_for_a_person(turn.text) and turn.reading.clear_intent is not Intent.HUMAN:
         return None
     return open_for(turn, "asked")
 

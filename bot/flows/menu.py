@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from bot import choices, texts
-from bot.dates import parse_when
-from bot.flows import appointments
+from bot.flows import appointments, requests
 from bot.flows import booking as booking_flow
+from bot.nlu.intents import Intent
 from bot.states import IDLE, State
 from bot.turn import Reply, Turn, unclear
 
@@ -31,20 +31,30 @@ def menu_choice(text: str) -> int | None:
 
 
 def greet_known(turn: Turn) -> Reply:
-    """Greets a registered person by name; a menu choice in the same message is followed."""
-    if menu_choice(turn.text) is not None or parse_when(turn.text, turn.today).day is not None:
+    """Greets a registered person by name; a request in the same message is followed."""
+    reading = turn.reading
+    if reading.clear_intent not in (None, Intent.GREETING) or not reading.when.empty \
+            or choices.number(turn.text) is not None:
         return choose(turn)
     return Reply(texts.greeting_known(turn.name, turn.business), State.MENU)
 
 
 def choose(turn: Turn) -> Reply:
-    """MENU: follows the option chosen in the main menu."""
-    choice = menu_choice(turn.text)
-    when = parse_when(turn.text, turn.today)
-    if choice is None and (when.day is not None or when.time is not None):
-        choice = AGENDAR  # "amanhã às 15h" straight from the menu means booking
+    """MENU: follows the option chosen in the main menu, or what the message asks for in its own
+    words ("quero marcar corte com o João sexta às 15h")."""
+    index = choices.pick(turn.text, len(texts.MENU_OPTIONS))
+    reading = turn.reading if index is None else None
+    if reading is not None:
+        if reading.clear_intent is Intent.GREETING:
+            return Reply(texts.greeting_known(turn.name, turn.business), State.MENU)
+        acted = requests.act(turn, reading)
+        if acted is not None:
+            return acted
+        if not reading.when.empty or reading.service is not None or reading.service_guess is not None:
+            return booking_flow.start(turn, reading)  # "amanhã às 15h", "um corte": booking
+    choice = index if index is not None else menu_choice(turn.text)
     if choice == AGENDAR:
-        return booking_flow.start(turn, when)
+        return booking_flow.start(turn)
     if choice == MEUS:
         return appointments.list_appointments(turn)
     if choice == REMARCAR:

@@ -9,6 +9,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.nlu.when import WeeklyHours
+from storage.availability import weekly_hours
+from storage.models import Professional, Service
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,6 @@ class Catalog:
 def load_catalog(business: str, timezone: ZoneInfo) -> Catalog:
     """The catalog of the business in the database: active services and professionals, and the
     opening hours of the business and of each professional together (needs a connection)."""
-    from storage.availability import weekly_hours
-    from storage.models import Professional, Service
-
     # Prices arrive with the pricing work on storage/models.py; until then services carry none.
     services = tuple(Offer(s.id, s.name, getattr(s, "price", None)) for s in Service.offered())
     professionals = tuple(Offer(p.id, p.name) for p in Professional.active_ones())

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from bot.nlu.catalog import load_catalog
 from bot.nlu.understand import understand
+from storage import clock
 from storage.db import connection
 
 
@@ -31,8 +32,6 @@ def understand_command(text: str, now_text: str | None, explain: bool) -> None:
 
 
 def _moment(text: str | None, timezone) -> dt.datetime:
-    from storage import clock
-
     if text is None:
         return clock.now().astimezone(timezone)
     try:
