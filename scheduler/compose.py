@@ -151,6 +151,8 @@ def _staff_alert_text(params: dict, settings: Settings) -> str:
     appointment as it is now."""
     if "text" in params:
         return params["text"]
+    if "lines" in params:  # a customer's messages relayed to the staff
+        return texts.relayed(params["who"], params["lines"], params["customer"])
     appointment = Appointment.get_or_none(Appointment.id == params.get("appointment"))
     if appointment is None:
         return texts.STAFF_APPOINTMENT_GONE

@@ -64,7 +64,8 @@ def sent_to(address: str, kind: OutboxKind | None = None) -> list[OutboundMessag
 
 
 def texts_to(address: str, kind: OutboxKind | None = None) -> list[str]:
-    return [(row.body or (row.params or {}).get("text") or "") for row in sent_to(address, kind)]
+    return [(row.body or (row.params or {}).get("text") or "") for row in sent_to(address, kind)
+            if not (row.params or {}).get("lines")]
 
 
 def book(phone: str, start: dt.datetime, professional: Professional | None = None, service: str = "Corte"):

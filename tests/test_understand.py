@@ -245,7 +245,8 @@ TWELVE_HOUR = [
     row("12-hour", "3:30", time="15:30"),
     row("12-hour", "às 7", ),  # 07:00 and 19:00 both fall outside: ask
     row("12-hour", "às 8"),
-    row("12-hour", "8h"),
+    row("12-hour", "8h", time="08:00"),  # written with "h": as written (and closed then, the bot says)
+    row("12-hour", "às 10h", time="10:00"),  # both 10:00 and 22:00 could be open elsewhere: as written
     row("12-hour", "as 8 e meia"),
 ]
 

@@ -22,6 +22,8 @@ from storage.availability import Calendar
 from storage.models import Handoff, InboundMessage, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
 
 RELAY_BATCH = dt.timedelta(seconds=5)  # messages of a burst within this go to the staff as one
+RELAY_LINES = 10  # a longer burst goes in several messages
+LINE_LIMIT = 300  # characters of each message quoted to the staff
 LAST_MESSAGES = 5
 
 _ASKS = ("falar com atendente", "falar com um atendente", "falar com uma atendente", "atendente", "humano",
@@ -99,7 +101,7 @@ def _last_messages(person: User) -> list[str]:
     rows = (InboundMessage.select(InboundMessage.body).where((InboundMessage.user == person.id)
                                                           & InboundMessage.body.is_null(False))
             .order_by(InboundMessage.id.desc()).limit(LAST_MESSAGES).tuples())
-    return [body for (body,) in reversed(list(rows))]
+    return [body[:LINE_LIMIT] for (body,) in reversed(list(rows))]
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ def relayed(turn: Turn) -> Reply | None:
     if turn.now - handoff.staff_seen_at > turn.settings.handoff_timeout:
         handoff.close("timeout", turn.now)
         return Reply(texts.HANDOFF_BACK + "\n\n" + texts.menu(turn.name), State.MENU)
-    line = turn.text or texts.MEDIA_PLACEHOLDER
+    line = (turn.text or texts.MEDIA_PLACEHOLDER)[:LINE_LIMIT]
     for address in staff_for(handoff, turn.settings):
         _relay(handoff, address, line, turn.now)
     return Reply("", State.MENU)
@@ -136,16 +138,15 @@ def _relay(handoff: Handoff, address: str, line: str, now: dt.datetime) -> None:
                                 & (m.status == OutboxStatus.PENDING) & (m.dedupe_key == f"relay:{handoff.id}:{address}"))
                .first())
     if pending is not None:
-        lines = [*pending.params["lines"], line]
-        params = {**pending.params, "lines": lines, "text": texts.relayed(pending.params["who"], lines, handoff.user_id)}
-        if m.update(params=params).where((m.id == pending.id) & (m.status == OutboxStatus.PENDING)).execute():
-            return
-        m.update(dedupe_key=None).where(m.id == pending.id).execute()  # it is on its way: start the next one
+        if len(pending.params["lines"]) < RELAY_LINES:
+            params = {**pending.params, "lines": [*pending.params["lines"], line]}
+            if m.update(params=params).where((m.id == pending.id) & (m.status == OutboxStatus.PENDING)).execute():
+                return
+        m.update(dedupe_key=None).where(m.id == pending.id).execute()  # full, or on its way: start the next one
     person = User.get_by_id(handoff.user_id)
     who = f"{person.name or texts.NO_NAME} ({shown_contact(person)})"
     outbox.enqueue(OutboxKind.STAFF_ALERT, address, due=now + RELAY_BATCH, dedupe_key=f"relay:{handoff.id}:{address}",
-                   params={"handoff": handoff.id, "who": who, "lines": [line],
-                           "text": texts.relayed(who, [line], handoff.user_id)})
+                   params={"handoff": handoff.id, "customer": handoff.user_id, "who": who, "lines": [line]})
 
 
 def swiped(turn: Turn) -> Reply | None:

@@ -141,7 +141,8 @@ def _read_body(match: re.Match, p: str) -> ClockSaid:
     if period:
         return in_period(ClockSaid(hour, minute, fixed=False), period)
     fixed = hour == 0 or hour >= 12 or zero_padded
-    return ClockSaid(hour, minute, fixed=fixed)
+    written = bool(match[p + "hnum"]) and bool(match[p + "suffix"] or match[p + "mm"])
+    return ClockSaid(hour, minute, fixed=fixed, written=written)
 
 
 def _with_ampm(hour: int, minute: int, ampm: str) -> ClockSaid:

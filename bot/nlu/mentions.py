@@ -28,6 +28,7 @@ class ClockSaid:
     minute: int
     fixed: bool
     invalid: bool = False
+    written: bool = False  # digits with "h" or minutes ("10h", "10:30"): read as written unless that is closed
 
     def readings(self) -> tuple[int, ...]:
         """The minutes after midnight it may mean: one, or the morning and the afternoon one."""

@@ -188,7 +188,8 @@ def _clock_readings(clock: ClockSaid, day: dt.date | None, hours: WeeklyHours | 
             return inside
         if inside:
             break
-    return set(readings)
+    # Both readings open (or neither): "às 3" asks; "10h" and "10:30" mean what they say.
+    return {readings[0]} if clock.written else set(readings)
 
 
 def _fits(minutes: int, window: WindowSaid, day: dt.date | None, hours: WeeklyHours | None) -> bool:
