@@ -13,6 +13,7 @@ import bot
 import dev
 import scheduler
 import storage
+from bot.inbound import MAX_BODY
 from config import Settings
 
 
@@ -25,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging()
     app = Flask(__name__)
     app.config["SETTINGS"] = Settings.load(overrides=config)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # every body is small: 413 past it, before it is read
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     storage.init_app(app)

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import engine, texts
+from bot.inbound import refusal
 from bot.turn import Inbound
 from storage import clock, phones
 from storage.db import is_unavailable
@@ -106,6 +107,9 @@ def inbound_text() -> str:
 
 @bp.post("/whatsapp")
 def inbound():
+    refused = refusal("message")
+    if refused is not None:
+        return refused
     if not verified():
         logger.warning("rejected an unsigned or badly signed webhook")
         return Response("Forbidden", status=403, mimetype="text/plain")
@@ -162,6 +166,9 @@ _STATUS_MOVES = {
 @bp.post("/whatsapp/status")
 def status_callback():
     """Moves an outbox row forward by Twilio's delivery status; never backwards."""
+    refused = refusal("status")
+    if refused is not None:
+        return refused
     if not verified():
         logger.warning("rejected an unsigned or badly signed status callback")
         return Response("Forbidden", status=403, mimetype="text/plain")
@@ -171,8 +178,8 @@ def status_callback():
         return Response(status=204)
     status, movable = move
     changes = {"status": status, "updated_at": clock.now()}
-    code = request.form.get("ErrorCode", "")
-    if code.isdigit() and status == OutboxStatus.FAILED:
+    code = request.form.get("ErrorCode", "")  # ASCII digits, checked by bot.inbound
+    if code and status == OutboxStatus.FAILED:
         changes["error_code"] = int(code)
     try:
         (OutboundMessage.update(**changes)

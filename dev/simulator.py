@@ -8,8 +8,7 @@ are read back from the outbox once the dispatcher has sent them.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import time
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -22,7 +21,6 @@ from storage.db import connection
 from storage.demo import DEMO_ADMIN_PHONE
 from storage.models import OutboundMessage, OutboxKind, OutboxStatus
 
-_SIDS = itertools.count(1)
 SHOWN = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 KIND_LABELS = {OutboxKind.REMINDER: "lembrete", OutboxKind.NOTICE: "aviso", OutboxKind.CANCELLATION: "aviso",
                OutboxKind.CONFIRMATION: "confirmação", OutboxKind.SUMMARY: "resumo"}
@@ -53,7 +51,7 @@ def send(app: Flask, speaker: Speaker, text: str, profile_name: str | None = Non
     settings = app.config["SETTINGS"]
     form = {"From": f"whatsapp:{speaker.phone or speaker.whatsapp_id}",
             "To": settings.twilio_whatsapp_from or "whatsapp:+14155238886",
-            "Body": text, "MessageSid": f"SMdev{int(time.time() * 1000):013d}{next(_SIDS):014d}",
+            "Body": text, "MessageSid": f"SM{uuid.uuid4().hex}",
             "AccountSid": settings.twilio_account_sid or "AC" + "0" * 32, "NumMedia": "0"}
     if speaker.phone:
         form["WaId"] = speaker.phone.lstrip("+")

@@ -104,7 +104,7 @@ class Phone:
     @classmethod
     def new_sid(cls) -> str:
         cls._sids += 1
-        return f"SMlive{os.getpid():08d}{cls._sids:018d}"
+        return f"SM{os.getpid():08x}{cls._sids:024x}"
 
     def form(self, body: str, sid: str | None = None) -> dict:
         return inbound_form(self.phone, body, sid or self.new_sid())
