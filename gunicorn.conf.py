@@ -4,7 +4,11 @@ import sys
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# Threads, not sync workers: a slow client (one byte a second) then holds one thread of its
+# worker instead of the whole worker, and a connection that has sent nothing yet holds none.
+# Bodies are small (128 KiB at most, bot/inbound.py), so no worker buffers much for anyone.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 20
 accesslog = "-"

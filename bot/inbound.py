@@ -82,11 +82,14 @@ def _bounded_form() -> MultiDict:
         raise Refusal(415, "the body must be form-encoded")
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise Refusal(413, "the body is too large")
-    request.max_content_length = MAX_BODY  # a chunked body is cut off past it, never buffered whole
+    # A chunked body (no length) is read one byte past the bound at most, never buffered whole.
+    request.max_content_length = MAX_BODY + 1
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise Refusal(413, "the body is too large") from None
+    if len(raw) > MAX_BODY:
+        raise Refusal(413, "the body is too large")
     if raw.count(b"&") + 1 > MAX_FIELDS:
         raise Refusal(400, "too many fields")
     return request.form
