@@ -369,6 +369,17 @@ REFUSED_CLOSED = "fora do horário de funcionamento (ou bloqueado)."
 REFUSED_PAST = "esse horário já passou."
 REFUSED_TOO_SOON = "muito em cima da hora."
 REFUSED_TOO_FAR = "longe demais: passa do limite de agendamento."
+
+
+def refused_too_far(last_day: str) -> str:
+    return f"passa do limite de agendamento: dá para marcar até *{last_day}*."
+
+
+def admin_date_out_of_range(first: str, last: str) -> str:
+    return f"Essa data está fora do alcance da agenda 📅 Use uma data entre *{first}* e *{last}*."
+
+
+ADMIN_TOO_LONG = "Esse comando ficou longo demais (até 1000 caracteres). Nada foi feito; envie um comando mais curto."
 REFUSED_NOT_FOUND = "cliente, serviço ou profissional não encontrado."
 REFUSED_OTHER = "regra de agendamento."
 

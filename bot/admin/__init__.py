@@ -14,6 +14,7 @@ from bot import choices, texts
 from bot.admin import commands
 from bot.admin.commands import Context, Refused
 from bot.admin.parsing import Usage
+from bot.flows.guards import MAX_INPUT
 from bot.states import State
 from bot.turn import Reply, Turn
 from storage.db import database
@@ -72,7 +73,8 @@ def _run(turn: Turn, action: str, command: Callable[[Context], Reply]) -> Reply:
         reply, outcome = ctx.reply(refusal.text), "refused"
     except Exception:
         logger.exception("admin command %r failed", action)
-        reply, outcome = ctx.reply(texts.ADMIN_ERROR), "error"
+        usage = texts.ADMIN_USAGE.get(action)
+        reply, outcome = ctx.reply(texts.ADMIN_ERROR + (f"\n{usage}" if usage else "")), "error"
     _audit(turn, action, outcome, ctx.appointment_id)
     return reply
 
@@ -82,7 +84,13 @@ def command(turn: Turn) -> Reply | None:
     if not turn.is_admin or not is_command(turn.text):
         return None
     word, args = _split(turn.text)
+    if len(turn.text) > MAX_INPUT:
+        return _run(turn, word, _too_long)
     return _run(turn, word, lambda ctx: COMMANDS[word](ctx, args))
+
+
+def _too_long(ctx: Context) -> Reply:
+    raise Refused(texts.ADMIN_TOO_LONG)
 
 
 def confirm(turn: Turn) -> Reply:
