@@ -11,6 +11,7 @@ from flask import Flask
 import api
 import bot
 import dev
+import logs
 import scheduler
 import storage
 from bot.inbound import MAX_BODY
@@ -41,8 +42,10 @@ def configure_logging() -> None:
     """One-line log records on stderr, unless a server (gunicorn) already configured logging."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logs.OneLineFormatter(logs.FORMAT))  # control characters escaped
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
     # One line per pass is ours to write; APScheduler would add two more per run, and Twilio's
     # client logs every request's details at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -1,6 +1,10 @@
-"""gunicorn settings for `web:` (Procfile). Environment: PORT, WEB_CONCURRENCY."""
+"""gunicorn settings for `web:` (Procfile). Environment: PORT, WEB_CONCURRENCY, WEB_THREADS."""
 import os
 import sys
+
+from gunicorn import glogging
+
+from logs import OneLineFormatter, escape
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -14,6 +18,21 @@ graceful_timeout = 20
 accesslog = "-"
 # No request bodies or query strings in the access log: they carry message text and phones.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+class OneLineLogger(glogging.Logger):
+    """gunicorn's logger, one line per record: the decoded path (`%0a`) and everything else a
+    request puts in the access or error log is written with its control characters escaped."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: escape(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+    def _set_handler(self, log, output, fmt, stream=None):
+        super()._set_handler(log, output, OneLineFormatter(fmt._fmt, fmt.datefmt), stream)
+
+
+logger_class = OneLineLogger
 
 
 def on_starting(server):

@@ -146,3 +146,36 @@ def test_slow_clients_do_not_stall_the_app(sqlite_url):
           f"slowest {max(latencies) * 1000:.1f} ms, median {sorted(latencies)[len(latencies) // 2] * 1000:.1f} ms")
     assert alive and "WORKER TIMEOUT" not in server.errors
     assert max(latencies) < ATTACK_BOUND
+
+
+def test_a_request_cannot_forge_a_log_line(sqlite_url, tmp_path):
+    access = tmp_path / "access.log"
+    forged = "2026-12-01 21:50:00,000 CRITICAL INJECTED-LINE"
+    with gunicorn(sqlite_url, as_deployed=True, access_log=str(access)) as server:
+        for path in ("/x%0a2026-12-01%2021:50:00,000%20CRITICAL%20INJECTED-LINE", "/x%0d%0a%1b[31mred",
+                     "/healthz%0a" + urllib.parse.quote(forged)):
+            assert server.get(path)[0] == 404
+    lines = access.read_text().splitlines() + server.errors.splitlines()
+    assert not any(line.startswith(forged[:10]) and "INJECTED" in line for line in lines)
+    assert not any("\x1b" in line or "\r" in line for line in lines)
+    assert sum("INJECTED-LINE" in line for line in access.read_text().splitlines()) == 2  # escaped, in place
+
+
+def test_our_own_records_are_one_line_each():
+    import logging
+
+    from logs import FORMAT, OneLineFormatter
+
+    formatter = OneLineFormatter(FORMAT)
+    record = logging.LogRecord("api.errors", logging.ERROR, __file__, 1, "unhandled error on %s %s",
+                               ("GET", "/x\n2026-12-01 21:50:00,000 CRITICAL INJECTED\x1b[31m"), None)
+    try:
+        raise ValueError("bad\n2026-12-01 21:50:00,000 CRITICAL FROM-TRACEBACK")
+    except ValueError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    text = formatter.format(record)
+    first, *rest = text.split("\n")
+    assert "INJECTED\\x1b[31m" in first and "\x1b" not in text
+    assert rest and all(line.startswith("    ") for line in rest)
