@@ -179,3 +179,37 @@ def test_our_own_records_are_one_line_each():
     first, *rest = text.split("\n")
     assert "INJECTED\\x1b[31m" in first and "\x1b" not in text
     assert rest and all(line.startswith("    ") for line in rest)
+
+
+FLOOD = 40
+FLOODS = 3
+
+
+def test_a_concurrent_flood_gets_exactly_one_slow_down_notice(app, db):
+    """Forty messages at once from one number, from forty processes, three times (three numbers):
+    each time exactly RATE_LIMIT are answered, one gets the notice, and the rest get nothing."""
+    import multiprocessing
+
+    from bot import texts
+    from storage.db import database
+    from storage.demo import seed_demo
+    from storage.models import User
+    from tests import workers
+
+    seed_demo()
+    numbers = [f"+55119444000{i:02d}" for i in range(FLOODS)]
+    User.insert_many([{"name": f"Cliente {i}", "phone": n} for i, n in enumerate(numbers)]).execute()
+    database.close()
+    limit = app.config["SETTINGS"].rate_limit_per_minute
+    ctx = multiprocessing.get_context("spawn")
+    with gunicorn(app.config["SETTINGS"].database_url) as server, ctx.Pool(FLOOD) as pool:
+        barrier = ctx.Manager().Barrier(FLOOD)
+        outcomes = []
+        for number in numbers:
+            results = pool.starmap(workers.live_send, [(barrier, server.url, number, "oi")] * FLOOD)
+            assert [status for status, _ in results] == [200] * FLOOD
+            replies = ["\n".join(messages) for _, messages in results]
+            outcomes.append((sum(1 for r in replies if r and r != texts.SLOW_DOWN),
+                             replies.count(texts.SLOW_DOWN), replies.count("")))
+    print(f"floods of {FLOOD} (answered, notices, silent): {outcomes}")
+    assert outcomes == [(limit, 1, FLOOD - limit - 1)] * FLOODS
