@@ -564,6 +564,15 @@ def professional_removed(name: str, kept: list[str]) -> str:
 
 SIMULATOR_BAD_SENDER = "Informe um telefone válido (ou um ID do WhatsApp, como BR.1A2B3C) e um texto."
 SIMULATOR_BAD_CLOCK = "Use algo como 1d, 2h ou 30m."
+def simulator_rate_limited(limit: int) -> str:
+    return (f"O bot não respondeu: este número passou de {limit} mensagens no último minuto (RATE_LIMIT). "
+            "Ele avisou uma vez e fica em silêncio até o ritmo baixar; espere um minuto.")
+
+
+def chat_demo_owner(phone: str) -> str:
+    return f"ADMIN_PHONES não está definido: falando como o dono da demonstração ({phone})."
+
+
 CHAT_NEEDS_WHATSAPP_ID = "Para esconder o telefone, comece com --whatsapp-id BR.1A2B3C."
 
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
+from bot import texts
 from scheduler.worker import run_pass
 from storage import clock
 from storage.db import connection
 from storage.demo import DEMO_ADMIN_PHONE
-from storage.models import OutboundMessage, OutboxKind, OutboxStatus
+from storage.models import InboundMessage, OutboundMessage, OutboxKind, OutboxStatus, User
 
 SHOWN = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 KIND_LABELS = {OutboxKind.REMINDER: "lembrete", OutboxKind.NOTICE: "aviso", OutboxKind.CANCELLATION: "aviso",
@@ -68,6 +69,19 @@ def send(app: Flask, speaker: Speaker, text: str, profile_name: str | None = Non
     if response.status_code != 200:
         raise RuntimeError(f"the webhook answered {response.status_code}")
     return [(element.findtext("Body") or element.text or "") for element in ET.fromstring(response.data)]
+
+
+def silence(app: Flask, speaker: Speaker) -> str | None:
+    """Why the bot said nothing to this person, when it is the rate limit: the simulator shows it
+    instead of going quiet with no sign."""
+    limit = app.config["SETTINGS"].rate_limit_per_minute
+    with connection():
+        person = User.get_or_none((User.phone == speaker.phone) if speaker.phone else
+                                  (User.whatsapp_id == speaker.whatsapp_id))
+        arrivals = InboundMessage.recent(person.id, limit + 1) if person else []
+    if len([a for a in arrivals if a > clock.now() - dt.timedelta(minutes=1)]) > limit:
+        return texts.simulator_rate_limited(limit)
+    return None
 
 
 @dataclass(frozen=True)
