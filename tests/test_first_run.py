@@ -79,7 +79,9 @@ def test_the_simulator_says_why_the_bot_went_quiet(dev_config):
 
 def test_the_unsigned_webhook_warning_is_said_once(dev_config, caplog):
     from app import create_app
+    from bot import webhook
 
+    webhook._warn_unsigned.cache_clear()  # once per process: this test stands for a fresh one
     caplog.set_level(logging.WARNING)
     dev_config["twilio_auth_token"] = None
     for _ in range(3):  # make run: db upgrade, seed-demo, serve
