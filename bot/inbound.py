@@ -50,6 +50,8 @@ _GLUED = re.compile(r"Fromwhatsapp:|Towhatsapp:|AccountSidAC|MessageSid(?:SM|MM)
 
 
 class Refusal(Exception):
+    """Why a request is refused: its HTTP status, the reason, and the field named (never a value)."""
+
     def __init__(self, status: int, reason: str, field: str | None = None):
         super().__init__(reason)
         self.status, self.reason, self.field = status, reason, field
