@@ -11,8 +11,10 @@ from flask import Flask
 import api
 import bot
 import dev
+import logs
 import scheduler
 import storage
+from bot.inbound import MAX_BODY
 from config import Settings
 
 
@@ -25,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging()
     app = Flask(__name__)
     app.config["SETTINGS"] = Settings.load(overrides=config)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # every body is small: 413 past it, before it is read
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     storage.init_app(app)
@@ -39,8 +42,10 @@ def configure_logging() -> None:
     """One-line log records on stderr, unless a server (gunicorn) already configured logging."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logs.OneLineFormatter(logs.FORMAT))  # control characters escaped
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
     # One line per pass is ours to write; APScheduler would add two more per run, and Twilio's
     # client logs every request's details at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -1,15 +1,38 @@
-"""gunicorn settings for `web:` (Procfile). Environment: PORT, WEB_CONCURRENCY."""
+"""gunicorn settings for `web:` (Procfile). Environment: PORT, WEB_CONCURRENCY, WEB_THREADS."""
 import os
 import sys
 
+from gunicorn import glogging
+
+from logs import OneLineFormatter, escape
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# Threads, not sync workers: a slow client (one byte a second) then holds one thread of its
+# worker instead of the whole worker, and a connection that has sent nothing yet holds none.
+# Bodies are small (128 KiB at most, bot/inbound.py), so no worker buffers much for anyone.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 20
 accesslog = "-"
 # No request bodies or query strings in the access log: they carry message text and phones.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+class OneLineLogger(glogging.Logger):
+    """gunicorn's logger, one line per record: the decoded path (`%0a`) and everything else a
+    request puts in the access or error log is written with its control characters escaped."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: escape(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+    def _set_handler(self, log, output, fmt, stream=None):
+        super()._set_handler(log, output, OneLineFormatter(fmt._fmt, fmt.datefmt), stream)
+
+
+logger_class = OneLineLogger
 
 
 def on_starting(server):

@@ -469,6 +469,17 @@ REFUSED_CLOSED = "fora do horário de funcionamento (ou bloqueado)."
 REFUSED_PAST = "esse horário já passou."
 REFUSED_TOO_SOON = "muito em cima da hora."
 REFUSED_TOO_FAR = "longe demais: passa do limite de agendamento."
+
+
+def refused_too_far(last_day: str) -> str:
+    return f"passa do limite de agendamento: dá para marcar até *{last_day}*."
+
+
+def admin_date_out_of_range(first: str, last: str) -> str:
+    return f"Essa data está fora do alcance da agenda 📅 Use uma data entre *{first}* e *{last}*."
+
+
+ADMIN_TOO_LONG = "Esse comando ficou longo demais (até 1000 caracteres). Nada foi feito; envie um comando mais curto."
 REFUSED_NOT_FOUND = "cliente, serviço ou profissional não encontrado."
 REFUSED_OTHER = "regra de agendamento."
 
@@ -653,6 +664,15 @@ def professional_removed(name: str, kept: list[str]) -> str:
 
 SIMULATOR_BAD_SENDER = "Informe um telefone válido (ou um ID do WhatsApp, como BR.1A2B3C) e um texto."
 SIMULATOR_BAD_CLOCK = "Use algo como 1d, 2h ou 30m."
+def simulator_rate_limited(limit: int) -> str:
+    return (f"O bot não respondeu: este número passou de {limit} mensagens no último minuto (RATE_LIMIT). "
+            "Ele avisou uma vez e fica em silêncio até o ritmo baixar; espere um minuto.")
+
+
+def chat_demo_owner(phone: str) -> str:
+    return f"ADMIN_PHONES não está definido: falando como o dono da demonstração ({phone})."
+
+
 CHAT_NEEDS_WHATSAPP_ID = "Para esconder o telefone, comece com --whatsapp-id BR.1A2B3C."
 
 

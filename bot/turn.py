@@ -16,6 +16,8 @@ from config import Settings
 from storage.availability import Rules
 from storage.models import Professional, User
 
+MAX_INPUT = 1000  # characters: a longer message is not read (a customer is asked to summarise)
+
 
 @dataclass(frozen=True)
 class Inbound:

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import engine, texts
+from bot.inbound import refusal
 from bot.turn import Inbound
 from storage import clock, phones
 from storage.db import is_unavailable
@@ -44,13 +45,21 @@ def _loopback() -> bool:
     return address.is_loopback and not forwarded
 
 
+@functools.cache
+def _warn_unsigned() -> None:
+    logger.warning("TWILIO_AUTH_TOKEN is unset: accepting unsigned webhooks from loopback only")
+
+
 def verified() -> bool:
     """True when the request really comes from Twilio (or, in development with no token, from
     this machine)."""
     settings = current_app.config["SETTINGS"]
     token = settings.twilio_auth_token
     if not token:
-        return settings.development and _loopback()
+        if settings.development and _loopback():
+            _warn_unsigned()
+            return True
+        return False
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
@@ -73,6 +82,9 @@ def render_twiml(text: str) -> str:
 
 @bp.post("/whatsapp")
 def inbound():
+    refused = refusal("message")
+    if refused is not None:
+        return refused
     if not verified():
         logger.warning("rejected an unsigned or badly signed webhook")
         return Response("Forbidden", status=403, mimetype="text/plain")
@@ -137,6 +149,9 @@ _STATUS_MOVES = {
 @bp.post("/whatsapp/status")
 def status_callback():
     """Moves an outbox row forward by Twilio's delivery status; never backwards."""
+    refused = refusal("status")
+    if refused is not None:
+        return refused
     if not verified():
         logger.warning("rejected an unsigned or badly signed status callback")
         return Response("Forbidden", status=403, mimetype="text/plain")
@@ -146,8 +161,8 @@ def status_callback():
         return Response(status=204)
     status, movable = move
     changes = {"status": status, "updated_at": clock.now()}
-    code = request.form.get("ErrorCode", "")
-    if code.isdigit() and status == OutboxStatus.FAILED:
+    code = request.form.get("ErrorCode", "")  # ASCII digits, checked by bot.inbound
+    if code and status == OutboxStatus.FAILED:
         changes["error_code"] = int(code)
     try:
         (OutboundMessage.update(**changes)

@@ -11,6 +11,7 @@ from werkzeug.serving import run_simple
 
 from config import dev_api_token
 from dev import chat, web
+from dev.quiet import quiet_development_logs
 from scheduler.worker import start_in_background
 
 logger = logging.getLogger(__name__)
@@ -39,5 +40,6 @@ def serve_command(host: str, port: int) -> None:
     click.echo(f"API token:        {settings.api_token}   (curl -H 'Authorization: Bearer {settings.api_token}' {base}/users)")
     click.echo(f"Simulator:        {base}/dev/chat")
     click.echo("Terminal chat:    .venv/bin/flask --app app chat --phone +5511988887777   (add --admin for the owner)")
+    quiet_development_logs()
     start_in_background(app)
     run_simple(host, port, app, threaded=True, use_reloader=False)

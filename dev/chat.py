@@ -15,9 +15,11 @@ from flask.cli import with_appcontext
 
 from bot import texts
 from dev import simulator
+from dev.quiet import quiet_development_logs
 from scheduler.sender import MemorySender
 from scheduler.worker import build_dispatcher, run_pass
 from storage import phones
+from storage.demo import DEMO_ADMIN_PHONE
 
 _TIME = re.compile(r"^/time\s+\+?(\d+)\s*([mhd])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -67,8 +69,12 @@ class Session:
         if line.startswith("/"):
             self.echo(HELP)
             return True
-        for reply in simulator.send(self.app, self.speaker, line, self.profile_name):
+        replies = simulator.send(self.app, self.speaker, line, self.profile_name)
+        for reply in replies:
             self.echo(f"🤖 {reply}\n")
+        note = None if replies else simulator.silence(self.app, self.speaker)
+        if note:
+            self.echo(f"ℹ️ {note}\n")
         self._pass()
         return True
 
@@ -108,7 +114,12 @@ def chat_command(phone: str, whatsapp_id: str | None, admin: bool, profile_name:
     app = current_app._get_current_object()
     if app.config["SETTINGS"].production:
         raise click.ClickException("the terminal chat is for development")
+    quiet_development_logs()
     if admin:
+        settings = app.config["SETTINGS"]
+        if not settings.admin_phones:  # a fresh shell: make run's ADMIN_PHONES is not set here
+            settings.admin_phones = (DEMO_ADMIN_PHONE,)
+            click.echo(texts.chat_demo_owner(DEMO_ADMIN_PHONE))
         speaker = simulator.admin(app)
     else:
         number = phones.normalize(phone) if phone else None

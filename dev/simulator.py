@@ -8,21 +8,20 @@ are read back from the outbox once the dispatcher has sent them.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import time
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
+from bot import texts
 from scheduler.worker import run_pass
 from storage import clock
 from storage.db import connection
 from storage.demo import DEMO_ADMIN_PHONE
-from storage.models import OutboundMessage, OutboxKind, OutboxStatus
+from storage.models import InboundMessage, OutboundMessage, OutboxKind, OutboxStatus, User
 
-_SIDS = itertools.count(1)
 SHOWN = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 KIND_LABELS = {OutboxKind.REMINDER: "lembrete", OutboxKind.NOTICE: "aviso", OutboxKind.CANCELLATION: "aviso",
                OutboxKind.CONFIRMATION: "confirmação", OutboxKind.SUMMARY: "resumo"}
@@ -53,7 +52,7 @@ def send(app: Flask, speaker: Speaker, text: str, profile_name: str | None = Non
     settings = app.config["SETTINGS"]
     form = {"From": f"whatsapp:{speaker.phone or speaker.whatsapp_id}",
             "To": settings.twilio_whatsapp_from or "whatsapp:+14155238886",
-            "Body": text, "MessageSid": f"SMdev{int(time.time() * 1000):013d}{next(_SIDS):014d}",
+            "Body": text, "MessageSid": f"SM{uuid.uuid4().hex}",
             "AccountSid": settings.twilio_account_sid or "AC" + "0" * 32, "NumMedia": "0"}
     if speaker.phone:
         form["WaId"] = speaker.phone.lstrip("+")
@@ -70,6 +69,19 @@ def send(app: Flask, speaker: Speaker, text: str, profile_name: str | None = Non
     if response.status_code != 200:
         raise RuntimeError(f"the webhook answered {response.status_code}")
     return [(element.findtext("Body") or element.text or "") for element in ET.fromstring(response.data)]
+
+
+def silence(app: Flask, speaker: Speaker) -> str | None:
+    """Why the bot said nothing to this person, when it is the rate limit: the simulator shows it
+    instead of going quiet with no sign."""
+    limit = app.config["SETTINGS"].rate_limit_per_minute
+    with connection():
+        person = User.get_or_none((User.phone == speaker.phone) if speaker.phone else
+                                  (User.whatsapp_id == speaker.whatsapp_id))
+        arrivals = InboundMessage.recent(person.id, limit + 1) if person else []
+    if len([a for a in arrivals if a > clock.now() - dt.timedelta(minutes=1)]) > limit:
+        return texts.simulator_rate_limited(limit)
+    return None
 
 
 @dataclass(frozen=True)

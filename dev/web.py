@@ -64,7 +64,8 @@ def chat_send():
         return jsonify({"error": texts.SIMULATOR_BAD_SENDER}), 400
     replies = simulator.send(current_app._get_current_object(), speaker, text[:5000],
                              profile_name=payload.get("profile_name") or None)
-    return jsonify({"phone": speaker.phone, "whatsapp_id": speaker.whatsapp_id, "replies": replies})
+    note = None if replies else simulator.silence(current_app._get_current_object(), speaker)
+    return jsonify({"phone": speaker.phone, "whatsapp_id": speaker.whatsapp_id, "replies": replies, "note": note})
 
 
 @bp.get("/chat/outbox")

@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -109,10 +110,8 @@ class TwilioSender:
 class ConsoleSender:
     """Development: prints each message instead of sending it."""
 
-    _ids = itertools.count(1)
-
     def send(self, message: Outgoing) -> str:
-        sid = f"SMconsole{next(self._ids):024d}"
+        sid = f"SM{uuid.uuid4().hex}"  # shaped like Twilio's
         if message.content_sid:
             text = f"[template {message.content_sid}] {json.dumps(message.content_variables, ensure_ascii=False)}"
         else:
@@ -140,7 +139,7 @@ class MemorySender:
             if self.fail_with:
                 raise self.fail_with.pop(0)
             self.sent.append(message)
-            return f"SMmemory{next(self._ids):024d}"
+            return f"SM{next(self._ids):032x}"  # shaped like Twilio's
 
     def create_content(self, name: str, types: dict) -> str:
         with self._lock:

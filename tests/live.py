@@ -41,6 +41,7 @@ def app_env(database_url: str, **extra: str) -> dict:
 class Server:
     url: str
     process: subprocess.Popen
+    errors: str = ""  # gunicorn's error log, once it has stopped
 
     def get(self, path: str, headers: dict | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
         return _open(urllib.request.Request(self.url + path, headers=headers or {}), timeout)
@@ -62,13 +63,16 @@ def _open(request: urllib.request.Request, timeout: float) -> tuple[int, bytes]:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, workers: int = 2, threads: int = 8, **env: str):
-    """Serves `app:create_app()` with gunicorn (gthread) until the block ends."""
+def gunicorn(database_url: str, workers: int = 2, threads: int = 8, *, as_deployed: bool = False,
+             access_log: str = "/dev/null", **env: str):
+    """Serves `app:create_app()` with gunicorn (gthread) until the block ends. `as_deployed`
+    keeps gunicorn.conf.py's worker settings, as the Procfile runs them."""
     port = free_port()
+    workers_args = [] if as_deployed else ["--workers", str(workers), "--threads", str(threads),
+                                           "--worker-class", "gthread"]
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-         "--access-logfile", "/dev/null", "app:create_app()"],
+         *workers_args, "--access-logfile", access_log, "app:create_app()"],
         cwd=ROOT, env=app_env(database_url, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
@@ -86,10 +90,10 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 8, **env: str):
     finally:
         process.terminate()
         try:
-            process.communicate(timeout=20)
+            server.errors = process.communicate(timeout=20)[1]
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            server.errors = process.communicate()[1]
 
 
 class Phone:
@@ -104,7 +108,7 @@ class Phone:
     @classmethod
     def new_sid(cls) -> str:
         cls._sids += 1
-        return f"SMlive{os.getpid():08d}{cls._sids:018d}"
+        return f"SM{os.getpid():08x}{cls._sids:024x}"
 
     def form(self, body: str, sid: str | None = None) -> dict:
         return inbound_form(self.phone, body, sid or self.new_sid())

@@ -323,22 +323,25 @@ def test_a_tapped_button_wins_over_the_body(ana):
 
 # --- the webhook's guarantees ----------------------------------------------------------------------------
 
+REPEATED = "SM" + "a" * 28 + "0001"
+
+
 def test_a_redelivered_message_sid_gets_the_same_reply_and_no_second_effect(ana):
     ana.send("1")
     ana.send("1")
     ana.send("amanhã às 10h")
-    first = ana.send("sim", sid="SMrepeated0001")
-    again = ana.send("sim", sid="SMrepeated0001")
+    first = ana.send("sim", sid=REPEATED)
+    again = ana.send("sim", sid=REPEATED)
     assert first == again == texts.booked("Corte", "terça-feira, 08/12/2026", "10:00", "Barbearia Teste")
     assert booked_times() == ["08/12 10:00"]
-    assert InboundMessage.select().where(InboundMessage.sid == "SMrepeated0001").count() == 1
+    assert InboundMessage.select().where(InboundMessage.sid == REPEATED).count() == 1
 
 
 def test_concurrent_deliveries_of_one_message_sid_have_one_effect(ana, app):
     ana.send("1")
     ana.send("1")
     ana.send("amanhã às 10h")
-    form = ana.form("sim", sid="SMconcurrent0001")
+    form = ana.form("sim", sid="SM" + "c" * 28 + "0001")
     barrier = threading.Barrier(5)
     replies = []
 
@@ -387,7 +390,7 @@ def test_a_replay_with_an_altered_body_is_403(ana):
 
 
 def test_a_form_without_from_is_400(ana, client):
-    form = {"Body": "oi", "MessageSid": "SM1"}
+    form = {"Body": "oi", "MessageSid": "SM" + "0" * 31 + "1"}
     response = client.post("/whatsapp", data=form, headers={"X-Twilio-Signature": sign(WEBHOOK_URL, form)})
     assert response.status_code == 400
 
@@ -411,7 +414,7 @@ def test_unsigned_requests_are_accepted_only_from_loopback_in_development(config
 
     config.update(app_env="development", twilio_auth_token=None)
     client = create_app(config).test_client()
-    form = {"From": f"whatsapp:{ANA}", "Body": "oi", "MessageSid": "SMdev1"}
+    form = {"From": f"whatsapp:{ANA}", "Body": "oi", "MessageSid": "SM" + "d" * 32}
     assert client.post("/whatsapp", data=form, environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
     assert client.post("/whatsapp", data=form, environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
     proxied = client.post("/whatsapp", data=form, headers={"X-Forwarded-For": "203.0.113.9"},

@@ -223,8 +223,8 @@ def test_first_messages_with_the_phone_and_with_only_the_user_id_at_once_make_on
         ctx = multiprocessing.get_context("spawn")
         for i in range(rounds):
             phone, user_id = f"+55119666{i:05d}", f"BR.RACE{i:06d}"
-            both = {**inbound_form(phone, "oi", f"SMrace{i:04d}a" + "0" * 20), "ExternalUserId": f"whatsapp:{user_id}"}
-            only_id = inbound_form(user_id, "oi", f"SMrace{i:04d}b" + "0" * 20)
+            both = {**inbound_form(phone, "oi", f"SM{i:04d}a" + "0" * 27), "ExternalUserId": f"whatsapp:{user_id}"}
+            only_id = inbound_form(user_id, "oi", f"SM{i:04d}b" + "0" * 27)
             barrier = ctx.Manager().Barrier(2)
             with ctx.Pool(2) as pool:
                 results = pool.starmap(workers.live_post, [(barrier, server.url, both), (barrier, server.url, only_id)])

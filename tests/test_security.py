@@ -41,7 +41,7 @@ def state():
             Service.select().count(), AuditLog.select().count())
 
 
-def admin_form(body: str, sid: str = "SMforged0000000000000000000000001") -> dict:
+def admin_form(body: str, sid: str = "SM" + "f" * 31 + "1") -> dict:
     return {"From": f"whatsapp:{ADMIN_PHONE}", "To": TWILIO_TO, "Body": body, "MessageSid": sid,
             "AccountSid": ACCOUNT_SID, "NumMedia": "0"}
 
@@ -65,7 +65,7 @@ def test_forged_requests_claiming_the_admin_are_403_and_change_nothing(shop, cli
     elif forge == "added param":
         form["ButtonPayload"] = "servicos"
     elif forge == "other sid":
-        form["MessageSid"] = "SMforged0000000000000000000000002"
+        form["MessageSid"] = "SM" + "f" * 31 + "2"
     elif forge == "http instead of https":
         headers["X-Twilio-Signature"] = sign("https://localhost/whatsapp", genuine)
     before = state()
@@ -78,7 +78,7 @@ def test_forged_requests_claiming_the_admin_are_403_and_change_nothing(shop, cli
 
 
 def test_status_callbacks_are_signed_too(shop, client):
-    form = {"MessageSid": "SM1", "MessageStatus": "read"}
+    form = {"MessageSid": "SM" + "0" * 31 + "1", "MessageStatus": "read"}
     assert client.post("/whatsapp/status", data=form).status_code == 403
     good = sign(WEBHOOK_URL + "/status", form)
     assert client.post("/whatsapp/status", data=form, headers={"X-Twilio-Signature": good}).status_code == 204
@@ -179,7 +179,7 @@ def test_admins_are_not_rate_limited(shop, client, app):
 
 def test_a_replayed_genuine_message_is_answered_from_the_record(shop, client):
     chat = WhatsApp(client, ANA)
-    form = chat.form("oi", sid="SMreplay0000000000000000000000001")
+    form = chat.form("oi", sid="SM" + "e" * 31 + "1")
     first = chat.post(form)
     again = chat.post(form)
     assert first.data == again.data and twiml_messages(first.data)

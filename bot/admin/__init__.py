@@ -18,7 +18,7 @@ from bot.admin import commands, staff
 from bot.admin.commands import Context, Refused
 from bot.admin.parsing import Usage
 from bot.states import State
-from bot.turn import Reply, Turn
+from bot.turn import MAX_INPUT, Reply, Turn
 from storage.db import database
 from storage.models import AuditLog
 
@@ -84,7 +84,8 @@ def _run(turn: Turn, action: str, command: Callable[[Context], Reply]) -> Reply:
         reply, outcome = ctx.reply(refusal.text), "refused"
     except Exception:
         logger.exception("admin command %r failed", action)
-        reply, outcome = ctx.reply(texts.ADMIN_ERROR), "error"
+        usage = texts.ADMIN_USAGE.get(action)
+        reply, outcome = ctx.reply(texts.ADMIN_ERROR + (f"\n{usage}" if usage else "")), "error"
     _audit(turn, action, outcome, ctx.appointment_id)
     return reply
 
@@ -101,7 +102,13 @@ def command(turn: Turn) -> Reply | None:
     word, args = _split(turn.text)
     if not turn.is_admin and word not in texts.STAFF_COMMANDS:
         return _run(turn, word, lambda ctx: ctx.reply(texts.OWNER_ONLY))
+    if len(turn.text) > MAX_INPUT:
+        return _run(turn, word, _too_long)
     return _run(turn, word, lambda ctx: COMMANDS[word](ctx, args))
+
+
+def _too_long(ctx: Context) -> Reply:
+    raise Refused(texts.ADMIN_TOO_LONG)
 
 
 def confirm(turn: Turn) -> Reply:

@@ -18,8 +18,10 @@ from storage.availability import weekly_hours
 from storage.db import locking
 from storage.folding import fold
 from storage.models import Appointment, AppointmentStatus, Block, BusinessHours, OutboxKind, Professional, Service, User
+from storage.names import clean_name
 
 MAX_NOTICE = 900  # leaves room in 1000 characters of template variable and 1600 of message
+YEARS_AROUND = 10  # the days an owner may name: this many years before and after today
 
 # What the owner is told when a booking rule says no.
 REFUSALS: dict[type[booking.BookingError], str] = {
@@ -94,6 +96,16 @@ def _appointment(ctx: Context, args: str, rest_allowed: bool = True) -> tuple[Ap
     return appointment, rest.strip()
 
 
+def _in_range(ctx: Context, day: dt.date) -> dt.date:
+    """The day, when it is within YEARS_AROUND years of today; a clear refusal otherwise (the
+    calendar's arithmetic overflows near the years 1 and 9999)."""
+    today = ctx.turn.today
+    first, last = dt.date(today.year - YEARS_AROUND, 1, 1), dt.date(today.year + YEARS_AROUND, 12, 31)
+    if not first <= day <= last:
+        raise Refused(texts.admin_date_out_of_range(format_date(first), format_date(last)))
+    return day
+
+
 # --- reading -------------------------------------------------------------------------------------------
 
 def help_command(ctx: Context, args: str) -> Reply:
@@ -117,7 +129,7 @@ def agenda(ctx: Context, args: str) -> Reply:
         when = parse_when(rest, today)
         if when.day is None or when.invalid or when.time is not None:
             raise Usage()
-        days = [when.day]
+        days = [_in_range(ctx, when.day)]
     professionals = [professional] if professional else list(Professional.active_ones())
     return ctx.reply(agenda_view.render(ctx.rules, days, professionals))
 
@@ -251,6 +263,9 @@ def book(ctx: Context, args: str) -> Reply:
     try:
         appointment = booking.book(user_id=user.id, service=service, start=start, rules=ctx.rules,
                                    now=ctx.turn.now, policy=booking.ADMIN, source="admin")
+    except booking.TooFar:
+        last = ctx.rules.last_day(ctx.turn.now)
+        return ctx.reply(texts.admin_slot_refused(texts.refused_too_far(day_label(last, ctx.tz))))
     except booking.BookingError as exc:
         return ctx.reply(texts.admin_slot_refused(REFUSALS.get(type(exc), texts.REFUSED_OTHER)))
     ctx.appointment_id = appointment.id
@@ -270,7 +285,7 @@ def _period(ctx: Context, args: str) -> tuple[Professional | None, dt.date, tupl
     when = parse_when(" ".join(tokens), ctx.turn.today)
     if when.day is None or when.invalid or when.time is not None:
         raise Usage()
-    return professional, when.day, interval
+    return professional, _in_range(ctx, when.day), interval
 
 
 def _bounds(ctx: Context, day: dt.date, interval: tuple[int, int] | None) -> tuple[dt.datetime, dt.datetime]:
@@ -355,8 +370,8 @@ def service(ctx: Context, args: str) -> Reply:
     action = fold(tokens[0])
     if action == "novo" and len(tokens) >= 3:
         minutes = _minutes(tokens[-1])
-        name = " ".join(tokens[1:-1]).strip()
-        if not 1 <= len(name) <= 60:
+        name = clean_name(" ".join(tokens[1:-1]), 60)  # the one name rule (storage/names.py)
+        if name is None:
             raise Usage()
         if any(fold(s.name) == fold(name) for s in Service.offered()):
             return ctx.reply(texts.service_exists(name))
@@ -412,6 +427,7 @@ def notice(ctx: Context, args: str) -> Reply:
     message = message.strip()
     if when.day is None or when.invalid or not message or len(message) > MAX_NOTICE:
         raise Usage()
+    _in_range(ctx, when.day)
     recipients = _notice_recipients(ctx, when.day)
     label = day_label(when.day, ctx.tz)
     if not recipients:

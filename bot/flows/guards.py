@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot import choices, texts
+from bot import admin, choices, texts
 from bot.states import State
-from bot.turn import Reply, Turn, stay
+from bot.turn import MAX_INPUT, Reply, Turn, stay
 from storage.models import User
 
 logger = logging.getLogger(__name__)
 
-MAX_INPUT = 1000
 
 
 def unreadable(turn: Turn) -> Reply | None:
@@ -21,8 +20,8 @@ def unreadable(turn: Turn) -> Reply | None:
         return stay(turn, texts.VOICE_NEEDS_TEXT)
     if not turn.text and turn.has_media:
         return stay(turn, texts.TEXT_ONLY)
-    if len(turn.text) > MAX_INPUT:
-        return stay(turn, texts.TOO_LONG)
+    if len(turn.text) > MAX_INPUT and not (turn.is_admin and admin.is_command(turn.text)):
+        return stay(turn, texts.TOO_LONG)  # an owner's command is refused and audited by bot.admin
     return None
 
 

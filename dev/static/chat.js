@@ -437,6 +437,7 @@
       var replies = result.data.replies || [];
       replies.forEach(function (reply) { bubble("bot", reply); });
       if (replies.length) { offerChips(replies[replies.length - 1]); }
+      if (result.data.note) { note(result.data.note); }  // why the bot is silent (the rate limit)
       pollOutbox();
     });
   }
