@@ -39,6 +39,7 @@ def ensure_wrk() -> None:
 
 
 def app_for_bench():
+    """The app on the bench's MariaDB database, for the in-process parts (seeding, timing)."""
     from app import create_app
 
     # The bench's own connection seeds a million rows in one statement: no 5-second read timeout.
@@ -57,7 +58,7 @@ def main() -> None:
         if name not in only:
             continue
         print(f"bench: {name} ...", flush=True)
-        common.recreate_database()
+        common.recreate_database()  # the webhook runs also make their own, on each database
         module.run(app_for_bench(), results)
         print(json.dumps(results.get(name), indent=1, default=str)[:3000], flush=True)
     results["machine"]["total_minutes"] = round((time.monotonic() - started) / 60, 1)

@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlparse
 import pymysql
 from twilio.request_validator import RequestValidator
 
+from config import Settings
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
 AUTH_TOKEN = "bench-auth-token"
@@ -26,37 +28,51 @@ SENDER = "whatsapp:+5511940000000"
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 
 
-def database_url() -> str:
+BACKENDS = ("mysql", "sqlite")
+SQLITE_PATH = os.path.join(OUT, "bench.db")
+
+
+def database_url(backend: str = "mysql") -> str:
+    """The bench's own database: MariaDB's `bench` (BENCH_DATABASE_URL), or a SQLite file in bench/out."""
+    if backend == "sqlite":
+        return f"sqlite:///{SQLITE_PATH}"
     return os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/bench")
 
 
-def env(**extra: str) -> dict:
+def env(backend: str = "mysql", **extra: str) -> dict:
     """A production-like environment for the processes under test."""
-    from config import Settings
-
     values = {k: v for k, v in os.environ.items() if k not in Settings.env_names()}
-    values.update(APP_ENV="production", DATABASE_URL=database_url(), TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+    values.update(APP_ENV="production", DATABASE_URL=database_url(backend), TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                   TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_WHATSAPP_FROM=SENDER, API_TOKEN="bench-api-token",
                   SENDER="console", DAILY_SUMMARY_AT="off", BUSINESS_NAME="Barbearia Bench",
                   # The load sends each phone about one message a second: far past the per-phone
                   # abuse limit, which would turn the runs into a test of the "slow down" path.
-                  RATE_LIMIT="1000000", PYTHONUNBUFFERED="1")
+                  RATE_LIMIT="1000000", PYTHONUNBUFFERED="1",
+                  # The throughput runs compare TwiML answers with the ceiling's; the reply hand-off
+                  # (INTERACTIVE=on) has its own run.
+                  INTERACTIVE="off")
     values.update(extra)
     return values
 
 
-def recreate_database() -> None:
+def recreate_database(backend: str = "mysql") -> None:
     """Empties the bench database (creating it if missing) and migrates it."""
-    parsed = urlparse(database_url())
-    name = parsed.path.lstrip("/")
-    connection = pymysql.connect(host=parsed.hostname or "127.0.0.1", port=parsed.port or 3306,
-                                 user=unquote(parsed.username or "root"), password=unquote(parsed.password or ""))
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    connection.close()
+    if backend == "sqlite":
+        os.makedirs(OUT, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(SQLITE_PATH + suffix)
+    else:
+        parsed = urlparse(database_url())
+        name = parsed.path.lstrip("/")
+        connection = pymysql.connect(host=parsed.hostname or "127.0.0.1", port=parsed.port or 3306,
+                                     user=unquote(parsed.username or "root"), password=unquote(parsed.password or ""))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        connection.close()
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT,
-                          env=env(), capture_output=True, text=True)
+                          env=env(backend), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
 
@@ -95,14 +111,14 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def gunicorn(app_spec: str, workers: int = WORKERS):
+def gunicorn(app_spec: str, workers: int = WORKERS, backend: str = "mysql", **extra: str):
     port = free_port()
     os.makedirs(OUT, exist_ok=True)
-    log = open(os.path.join(OUT, f"gunicorn-{app_spec.split(':')[0]}.log"), "w")  # noqa: SIM115 - closed below
+    log = open(os.path.join(OUT, f"gunicorn-{app_spec.split(':')[0]}-{backend}.log"), "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--access-logfile", "/dev/null", app_spec],
-        cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=log, text=True)
+        cwd=ROOT, env=env(backend, **extra), stdout=subprocess.DEVNULL, stderr=log, text=True)
     target = Target(f"http://127.0.0.1:{port}/whatsapp", process)
     deadline = time.monotonic() + 30
     while True:
@@ -155,10 +171,12 @@ def wrk(url: str, requests_path: str, seconds: int = 15, connections: int = 32, 
             "command": f"wrk -t{threads} -c{connections} -d{seconds}s --latency -s bench/webhook.lua {url} -- <requests> {threads}"}
 
 
-def loadgen(mode: str, url: str, requests_path: str, rate: float | None = None) -> dict:
+def loadgen(mode: str, url: str, requests_path: str, rate: float | None = None, record: str | None = None) -> dict:
     args = [sys.executable, "-m", "bench.loadgen", mode, url, requests_path]
     if rate:
         args += ["--rate", str(rate)]
+    if record:
+        args += ["--record", record]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])

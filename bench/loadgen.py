@@ -93,19 +93,25 @@ async def run_scripts(host: str, port: int, path: str, scripts: dict[str, list[t
     return _summary(latencies, elapsed, errors)
 
 
-async def run_rate(host: str, port: int, path: str, requests: list[tuple[str, bytes]], rate: float) -> dict:
+async def run_rate(host: str, port: int, path: str, requests: list[tuple[str, str, bytes]], rate: float,
+                   sent_at: dict[str, float] | None = None) -> dict:
+    """An open loop: request i is due at start + i / rate. `sent_at`, when given, gets each
+    client's wall-clock due time (to match replies that arrive elsewhere)."""
     latencies: list[float] = []
     errors = collections.Counter()
     start = time.perf_counter() + 0.05
+    wall = time.time() + 0.05
 
-    async def one(i: int, signature: str, body: bytes) -> None:
+    async def one(i: int, client: str, signature: str, body: bytes) -> None:
         due = start + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
+        if sent_at is not None:
+            sent_at[client] = wall + i / rate
         await _timed_post(host, port, path, signature, body, due, latencies, errors)
 
-    await asyncio.gather(*(one(i, s, b) for i, (s, b) in enumerate(requests)))
+    await asyncio.gather(*(one(i, c, s, b) for i, (c, s, b) in enumerate(requests)))
     elapsed = time.perf_counter() - start
     return _summary(latencies, elapsed, errors)
 
@@ -124,6 +130,7 @@ def main() -> None:
     parser.add_argument("url", help="http://127.0.0.1:8101/whatsapp")
     parser.add_argument("requests", help="the request file")
     parser.add_argument("--rate", type=float, default=80.0)
+    parser.add_argument("--record", help="rate mode: write each client's wall-clock send time here (JSON)")
     args = parser.parse_args()
     _, rest = args.url.split("://", 1)
     hostport, _, path = rest.partition("/")
@@ -132,8 +139,12 @@ def main() -> None:
     if args.mode == "scripts":
         result = asyncio.run(run_scripts(host, int(port), "/" + path, scripts))
     else:
-        flat = [request for requests in scripts.values() for request in requests]
-        result = asyncio.run(run_rate(host, int(port), "/" + path, flat, args.rate))
+        flat = [(client, *request) for client, requests in scripts.items() for request in requests]
+        sent_at: dict[str, float] = {}
+        result = asyncio.run(run_rate(host, int(port), "/" + path, flat, args.rate, sent_at))
+        if args.record:
+            with open(args.record, "w") as handle:
+                json.dump(sent_at, handle)
     print(json.dumps(result), flush=True)
 
 
