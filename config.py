@@ -112,7 +112,6 @@ class Settings:
     min_notice: dt.timedelta = dt.timedelta(hours=2)
     cancel_min_notice: dt.timedelta = dt.timedelta(hours=2)
     booking_horizon: dt.timedelta = dt.timedelta(days=30)
-    reminder_grace: dt.timedelta = dt.timedelta(minutes=30)
     scheduler_interval: dt.timedelta = dt.timedelta(seconds=15)
     outbox_rate: float | None = 80.0  # messages per second per worker; None: no limit
     outbox_max_attempts: int = 6
