@@ -27,7 +27,7 @@ from bot.flows import handoff
 from bot.states import REGISTRATION, State
 from bot.turn import Inbound, Reply, Turn
 from config import Settings
-from storage import clock, outbox
+from storage import clock, outbox, phones
 from storage.db import run_in_transaction
 from storage.models import Conversation, InboundMessage, OutboxKind, Professional, User
 
@@ -193,7 +193,7 @@ def _load(inbound: Inbound, settings: Settings, contact: User, conversation: Con
 
 def is_admin(person: User, settings: Settings) -> bool:
     """Whether the person is one of ADMIN_PHONES (by phone or by WhatsApp user id)."""
-    return bool({person.phone, person.whatsapp_id} & set(settings.admin_phones))
+    return bool({*phones.aliases(person.phone), person.whatsapp_id} & set(settings.admin_phones))
 
 
 __all__ = ["Inbound", "Outcome", "Reply", "SidReused", "Turn", "handle", "run_waiting"]

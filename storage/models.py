@@ -12,7 +12,7 @@ import operator
 
 import peewee
 
-from storage import clock
+from storage import clock, phones
 from storage.db import UTCDateTimeField, database, locking
 
 # No appointment is longer: bounds the index range scans that look for overlaps.
@@ -208,7 +208,7 @@ class Professional(BaseModel):
     @classmethod
     def of(cls, person: User) -> Professional | None:
         """The professional whose own WhatsApp this person writes from, if any."""
-        addresses = [a for a in (person.phone, person.whatsapp_id) if a]
+        addresses = [*phones.aliases(person.phone), *([person.whatsapp_id] if person.whatsapp_id else [])]
         return cls.select().where(cls.phone.in_(addresses) & (cls.active == True)).first()  # noqa: E712
 
     @classmethod

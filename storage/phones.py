@@ -36,6 +36,23 @@ def from_whatsapp(address: str | None) -> str | None:
     return text if _E164.fullmatch(text) else None
 
 
+_BR_MOBILE = re.compile(r"\+55([1-9][0-9])(9?)([6-9][0-9]{7})")
+
+
+def aliases(e164: str | None) -> tuple[str, ...]:
+    """The addresses one Brazilian mobile may arrive from: WhatsApp still delivers numbers that
+    had a ninth digit added in 2012-2016 without it ('+55 11 9888-7777' for '+55 11 98888-7777'),
+    so an owner's or a professional's number is recognised written either way. Other numbers
+    are only themselves."""
+    if not e164:
+        return ()
+    match = _BR_MOBILE.fullmatch(e164)
+    if match is None:
+        return (e164,)
+    area, _, rest = match.groups()
+    return (f"+55{area}9{rest}", f"+55{area}{rest}")
+
+
 def whatsapp_id(address: str | None) -> str | None:
     """The WhatsApp user id in a Twilio address ('whatsapp:BR.1A2B3C' or 'BR.1A2B3C'), or None."""
     text = str(address or "").removeprefix("whatsapp:")
