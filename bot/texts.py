@@ -681,6 +681,49 @@ def chat_speaking_as(phone: str | None, whatsapp_id: str | None) -> str:
     return f"Conversando como {who}."
 
 
+SIMULATOR_BAD_TAP = "Esse toque não veio de uma lista ou de um botão da conversa."
+SIMULATOR_BAD_AUDIO = "Envie um arquivo de áudio de até 4 MB (gravado ou escolhido)."
+CHAT_NO_PROFESSIONAL = "Nenhum profissional ativo tem esse nome ou número (#id) com telefone cadastrado."
+
+# The tag on each kind of message the business starts, as the simulators show it.
+SIMULATOR_KINDS = {
+    "reminder": "lembrete",
+    "notice": "aviso",
+    "cancellation": "cancelamento",
+    "confirmation": "confirmação",
+    "summary": "resumo do dia",
+    "staff_alert": "alerta",
+    "handoff": "atendimento",
+    "relay": "repasse",
+    "staff_message": "da equipe",
+}
+
+
+def simulator_template(sid: str, values: dict) -> str:
+    """A template the simulator cannot draw (an approved one from the settings): its variables."""
+    shown = " | ".join(f"{k}: {v}" for k, v in sorted(values.items()))
+    return f"[modelo {sid}] {shown}"
+
+
+# The words on the web simulator's own controls (served to the page by /dev/chat/config).
+SIMULATOR_LABELS = {
+    "speak_as": "Falar como",
+    "customer": "Cliente",
+    "owner": "Dono (admin)",
+    "professional": "Profissional",
+    "close": "Fechar",
+    "record": "Gravar mensagem de voz",
+    "stop": "Parar e enviar",
+    "cancel": "Descartar gravação",
+    "recording": "Gravando…",
+    "attach": "Enviar um arquivo de áudio",
+    "voice_note": "Mensagem de voz",
+    "no_microphone": "Sem microfone aqui: escolha um arquivo de áudio.",
+    "upload_failed": "Não consegui enviar o áudio.",
+}
+
+
+
 # --- a person in the loop: handoffs ---------------------------------------------------------------
 
 NO_NAME = "sem nome"
