@@ -405,11 +405,12 @@ def test_a_recorded_voice_note_without_stt_asks_for_text_and_the_page_speaks_as_
             assert page.request.get(base_url + played).headers["content-type"] == "audio/webm"
 
             # The owner gives the professional a phone; the selector then speaks from it.
-            page.locator("#speaker").select_option("owner")
-            chat.say("profissional telefone #1 11 95555-4444",
-                     texts.professional_phone_set("Equipe", "+5511955554444").split(" agora")[0])
             with application.app_context(), connection():
-                professional = f"pro:{Professional.get(Professional.phone == '+5511955554444').id}"
+                team = Professional.get().id  # the default professional, "Equipe"
+            page.locator("#speaker").select_option("owner")
+            chat.say(f"profissional telefone #{team} 11 95555-4444",
+                     texts.professional_phone_set("Equipe", "+5511955554444").split(" agora")[0])
+            professional = f"pro:{team}"
             expect(page.locator(f"#speaker option[value='{professional}']")).to_have_count(1)
             page.locator("#speaker").select_option(professional)
             expect(page.locator("#phone")).to_have_value("+5511955554444")
