@@ -230,3 +230,15 @@ def test_the_simulator_page_lists_the_professionals_with_a_phone(dev_app):
     assert config["labels"] == texts.SIMULATOR_LABELS
     staff = client.post("/dev/chat/send", json={"phone": "+5511955554444", "text": "ajuda"}).get_json()
     assert staff["replies"] == [texts.staff_help()]
+
+
+def test_every_word_the_simulator_page_shows_comes_from_the_catalog():
+    import re
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parent.parent / "dev" / "static"
+    page, script = (static / "chat.html").read_text(), (static / "chat.js").read_text()
+    used = set(re.findall(r'data-label(?:-title|-aria|-placeholder)?="(\w+)"', page))
+    used |= set(re.findall(r'label\("(\w+)"', script))
+    assert {"customer", "owner", "professional", "recording", "voice_note", "bad_phone"} <= used
+    assert used <= set(texts.SIMULATOR_LABELS), used - set(texts.SIMULATOR_LABELS)

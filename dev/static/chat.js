@@ -78,9 +78,12 @@
     button.replaceChildren(icon(name));
   }
 
-  function label(key) {
+  // A word from the catalog (bot/texts.py), with {name} filled from `values`.
+  function label(key, values) {
     var labels = (state.config && state.config.labels) || {};
-    return labels[key] || "";
+    return String(labels[key] || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
   }
 
   /* ---------- HTTP ---------- */
@@ -114,22 +117,22 @@
       return result.data.error;
     }
     if (result.status >= 500) {
-      return "O servidor encontrou um erro (" + result.status + "). Veja o log do Flask.";
+      return label("server_error", { status: result.status }) || String(result.status);
     }
-    return fallback + " (erro " + result.status + ")";
+    return label("error_code", { text: fallback, status: result.status }) || fallback;
   }
 
   function setOffline(offline) {
     if (state.offline === offline) { return; }
     state.offline = offline;
-    els.status.textContent = offline ? "sem conexão" : "";
+    els.status.textContent = offline ? label("offline") : "";
     els.status.classList.toggle("offline", offline);
   }
 
   /* ---------- Errors ---------- */
 
   function showError(text) {
-    els.error.textContent = "Ops! " + text;
+    els.error.textContent = label("oops", { text: text }) || text;  // before the config: as it is
     els.error.hidden = false;
   }
 
@@ -345,7 +348,7 @@
     if (on && !existing) {
       var box = document.createElement("div");
       box.className = "typing";
-      box.textContent = "digitando…";
+      box.textContent = label("typing");
       els.thread.appendChild(box);
       scrollDown(false);
     } else if (!on && existing) {
@@ -431,7 +434,7 @@
   function advanceClock(amount) {
     amount = String(amount || "").trim().toLowerCase();
     if (!/^\d+\s*[smhd]$/.test(amount)) {
-      showError("Use algo como 30m, 2h ou 1d para adiantar o relógio.");
+      showError(label("bad_advance"));
       return;
     }
     var buttons = document.querySelectorAll(".clock-controls button");
@@ -439,12 +442,12 @@
     request("POST", API + "/clock", { advance: amount }).then(function (result) {
       buttons.forEach(function (b) { b.disabled = false; });
       if (!result.ok || !result.data) {
-        showError(problem(result, "Não consegui adiantar o relógio."));
+        showError(problem(result, label("advance_failed")));
         return;
       }
       clearError();
       setClock(result.data.now);
-      note("Relógio adiantado " + amount + ": agora é " + result.data.now);
+      note(label("advanced", { amount: amount, now: result.data.now }));
       pollOutbox(); // the pass may have sent reminders
     });
   }
@@ -536,9 +539,9 @@
     closeSheet();
     var target = currentTarget();
     if (!target.admin && !target.phone && !target.whatsapp_id) {
-      note("Digite um telefone para começar.");
+      note(label("type_a_phone"));
     } else {
-      note("Conversa com " + target.label + (target.admin ? " · comandos de administração" : ""));
+      note(label("talking_to", { who: target.label }) + (target.admin ? label("admin_commands") : ""));
     }
     setChips([{ value: "oi", label: "oi" }, { value: "menu", label: "menu" }]);
     syncOutbox(state.generation);
@@ -621,7 +624,7 @@
   // Checks the speaker before sending; false (with the error shown) when there is none.
   function readyToSend(target) {
     if (!target.admin && !target.whatsapp_id && !plausiblePhone(target.phone)) {
-      showError("Informe um telefone válido, como +55 11 98888-7777.");
+      showError(label("bad_phone"));
       els.phone.focus();
       return false;
     }
@@ -638,8 +641,8 @@
       setBusy(false);
       if (!result.ok || !result.data) {
         mine.classList.add("failed");
-        mine.querySelector(".meta").textContent = "não enviada";
-        showError(problem(result, "Não consegui enviar a mensagem."));
+        mine.querySelector(".meta").textContent = label("not_sent");
+        showError(problem(result, label("send_failed")));
         if (result.status === 400) { state.pollBlocked = true; }
         return null;
       }
@@ -845,6 +848,16 @@
 
   // The words on the simulator's own controls, from bot/texts.py.
   function drawLabels() {
+    // The page's own words: data-label (text), data-label-title, -aria, -placeholder.
+    document.querySelectorAll("[data-label]").forEach(function (node) {
+      node.textContent = label(node.getAttribute("data-label"));
+    });
+    [["data-label-title", "title"], ["data-label-aria", "aria-label"], ["data-label-placeholder", "placeholder"]]
+      .forEach(function (pair) {
+        document.querySelectorAll("[" + pair[0] + "]").forEach(function (node) {
+          node.setAttribute(pair[1], label(node.getAttribute(pair[0])));
+        });
+      });
     [[els.mic, "mic"], [els.attach, "attach"], [els.discard, "trash"], [els.sheetClose, "close"], [els.send, "send"]]
       .forEach(function (pair) { setIcon(pair[0], pair[1]); });
     els.speakerLabel.textContent = label("speak_as");
@@ -871,7 +884,7 @@
         var name = config.business || "Agendador";
         els.business.textContent = name;
         els.avatar.textContent = name.trim().charAt(0).toUpperCase() || "A";
-        document.title = name + " · Simulador de WhatsApp";
+        document.title = label("page_title", { business: name });
         els.phone.value = config.default_phone || "";
         state.customerPhone = els.phone.value;
         clearError();
