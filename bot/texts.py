@@ -681,7 +681,7 @@ def chat_speaking_as(phone: str | None, whatsapp_id: str | None) -> str:
     return f"Conversando como {who}."
 
 
-SIMULATOR_BAD_TAP = "Esse toque não veio de uma lista ou de um botão da conversa."
+SIMULATOR_BAD_TAP = "Esse toque (ou resposta) não veio de uma mensagem da conversa."
 SIMULATOR_BAD_AUDIO = "Envie um arquivo de áudio de até 4 MB (gravado ou escolhido)."
 CHAT_NO_PROFESSIONAL = "Nenhum profissional ativo tem esse nome ou número (#id) com telefone cadastrado."
 
@@ -754,6 +754,8 @@ SIMULATOR_LABELS = {
     "example_customer": "Cliente de exemplo",
     "other_customer": "Outro cliente",
     "rio_customer": "Cliente do Rio",
+    "reply": "Responder",
+    "cancel_reply": "Não responder a esta mensagem",
 }
 
 

@@ -104,12 +104,14 @@ class Message:
 
 
 def send(app: Flask, speaker: Speaker, text: str, profile_name: str | None = None, tap: Tap | None = None,
-         media: Media | None = None) -> list[Message]:
-    """Delivers one message to the webhook as Twilio would; returns the bot's replies, in order."""
+         media: Media | None = None, reply_to: int | None = None) -> list[Message]:
+    """Delivers one message to the webhook as Twilio would; returns the bot's replies, in order.
+    `reply_to` is the outbox id of a message answered with WhatsApp's swipe-reply."""
     settings = app.config["SETTINGS"]
     with connection():
         before = OutboundMessage.select(peewee.fn.MAX(OutboundMessage.id)).scalar() or 0
-        tapped = OutboundMessage.get_or_none(OutboundMessage.id == tap.message) if tap and tap.message else None
+        answered = tap.message if tap else reply_to
+        tapped = OutboundMessage.get_or_none(OutboundMessage.id == answered) if answered else None
     form = {"From": f"whatsapp:{speaker.phone or speaker.whatsapp_id}",
             "To": settings.twilio_whatsapp_from or "whatsapp:+14155238886",
             "Body": tap.title if tap else text, "MessageSid": f"{'MM' if media else 'SM'}{uuid.uuid4().hex}",
@@ -123,8 +125,8 @@ def send(app: Flask, speaker: Speaker, text: str, profile_name: str | None = Non
     if tap:
         form.update({"ListId": tap.id, "ListTitle": tap.title} if tap.kind == "list"
                     else {"ButtonPayload": tap.id, "ButtonText": tap.title})
-        if tapped is not None and tapped.twilio_sid:
-            form["OriginalRepliedMessageSid"] = tapped.twilio_sid
+    if tapped is not None and tapped.twilio_sid and tapped.recipient in speaker.addresses:
+        form["OriginalRepliedMessageSid"] = tapped.twilio_sid
     if media:
         form.update({"MediaUrl0": media.url, "MediaContentType0": media.content_type})
     url = (settings.public_url.rstrip("/") if settings.public_url else "http://localhost") + "/whatsapp"

@@ -103,8 +103,11 @@ def chat_send():
     tap = _tap(payload["tap"]) if payload.get("tap") is not None else None
     if payload.get("tap") is not None and tap is None:
         return jsonify({"error": texts.SIMULATOR_BAD_TAP}), 400
+    reply_to = payload.get("reply_to")
+    if reply_to is not None and (not isinstance(reply_to, int) or isinstance(reply_to, bool)):
+        return jsonify({"error": texts.SIMULATOR_BAD_TAP}), 400
     replies = simulator.send(current_app._get_current_object(), speaker, text[:5000],
-                             profile_name=payload.get("profile_name") or None, tap=tap)
+                             profile_name=payload.get("profile_name") or None, tap=tap, reply_to=reply_to)
     return _answer(speaker, replies)
 
 

@@ -419,6 +419,29 @@ def test_a_recorded_voice_note_without_stt_asks_for_text_and_the_page_speaks_as_
             page.locator("#speaker").select_option("customer")
             expect(page.locator("#phone")).to_have_value(CUSTOMER)
             expect(page.locator("#phone")).to_be_enabled()
+
+            # Another customer asks for a person; the owner answers by swipe-reply on the alert.
+            page.locator("#phone").fill("+5511977776666")
+            page.locator("#phone").press("Enter")
+            chat.say("oi", texts.ASK_NAME)
+            chat.say("Bia", "Prazer")
+            chat.say("falar com atendente", "Pode ir escrevendo")
+            page.locator("#speaker").select_option("owner")
+            swipe = page.locator("#thread .bubble.outbound .swipe-reply")
+            expect(swipe).to_have_count(1, timeout=20_000)  # the page's scheduler passes send the alert
+            alert = page.locator("#thread .bubble.outbound", has=page.locator(".swipe-reply"))
+            expect(alert.locator(".tag")).to_have_text(texts.SIMULATOR_KINDS["handoff"])
+            swipe.click()
+            expect(page.locator("#quote")).to_be_visible()
+            chat.say("Pode vir às 15h!", texts.staff_answer_sent("Bia"))
+            expect(chat.mine.last.locator(".quoted")).to_contain_text("Bia")
+            expect(page.locator("#quote")).to_be_hidden()
+            page.screenshot(path=str(ARTIFACTS / "browser-swipe-reply.png"))
+            page.locator("#speaker").select_option("customer")
+            expect(page.locator("#phone")).to_have_value("+5511977776666")
+            answer = page.locator("#thread .bubble.outbound", has_text="Pode vir às 15h!")
+            expect(answer).to_have_count(1, timeout=20_000)
+            expect(answer.locator(".tag")).to_have_text(texts.SIMULATOR_KINDS["staff_message"])
             assert problems == [], problems
         finally:
             browser.close()

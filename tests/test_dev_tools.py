@@ -242,3 +242,26 @@ def test_every_word_the_simulator_page_shows_comes_from_the_catalog():
     used |= set(re.findall(r'label\("(\w+)"', script))
     assert {"customer", "owner", "professional", "recording", "voice_note", "bad_phone"} <= used
     assert used <= set(texts.SIMULATOR_LABELS), used - set(texts.SIMULATOR_LABELS)
+
+
+def test_the_owner_answers_a_handoff_by_swipe_reply_in_the_simulator(interactive_app):
+    from scheduler.worker import build_dispatcher, run_pass
+
+    client = interactive_app.test_client()
+    for text in ("oi", "Ana", "falar com atendente"):
+        client.post("/dev/chat/send", json={"phone": ANA, "text": text})
+    dispatcher = build_dispatcher(interactive_app)
+    try:
+        run_pass(interactive_app, dispatcher)
+        [alert] = client.get("/dev/chat/outbox?admin=1&after=0").get_json()["messages"]
+        assert alert["kind"] == "staff_alert" and alert["label"] == texts.SIMULATOR_KINDS["handoff"]
+        answer = client.post("/dev/chat/send", json={"admin": True, "text": "Pode vir às 15h!",
+                                                      "reply_to": alert["id"]}).get_json()
+        assert answer["replies"] == [texts.staff_answer_sent("Ana")]
+        assert client.post("/dev/chat/send", json={"admin": True, "text": "x", "reply_to": "1"}).status_code == 400
+        run_pass(interactive_app, dispatcher)
+    finally:
+        dispatcher.close()
+    [relayed] = [m for m in client.get(f"/dev/chat/outbox?phone={ANA}&after=0").get_json()["messages"] if m["label"]]
+    assert relayed["kind"] == "staff_message" and relayed["label"] == texts.SIMULATOR_KINDS["staff_message"]
+    assert "Pode vir às 15h!" in relayed["text"]

@@ -30,7 +30,8 @@
     mic: $("mic"), attach: $("attach"), audioFile: $("audio-file"), recorder: $("recorder"),
     recLabel: $("rec-label"), recTime: $("rec-time"), discard: $("discard"),
     sheet: $("sheet"), sheetTitle: $("sheet-title"), sheetItems: $("sheet-items"),
-    sheetClose: $("sheet-close"), sheetBackdrop: $("sheet-backdrop")
+    sheetClose: $("sheet-close"), sheetBackdrop: $("sheet-backdrop"),
+    quote: $("quote"), quoteText: $("quote-text"), quoteCancel: $("quote-cancel")
   };
 
   var state = {
@@ -47,7 +48,8 @@
     clockSyncedAt: 0,
     offline: false,
     seen: {},           // outbox ids already drawn (a reply comes back from /send and from the poll)
-    recording: null     // { recorder, stream, chunks, started, timer, discarded } while recording
+    recording: null,    // { recorder, stream, chunks, started, timer, discarded } while recording
+    replyTo: null       // { id, text }: the message the next one answers (swipe-reply)
   };
 
   // Icons as inline SVG (Material Design paths): no icon font, no emoji font needed.
@@ -228,6 +230,13 @@
     meta.textContent = options.at || clockTime();
     box.appendChild(meta);
     if (options.message) { drawChoices(box, options.message); }
+    if (options.message && options.message.kind === "staff_alert") { drawReply(box, options.message); }
+    if (options.quoted) {
+      var quoted = document.createElement("div");
+      quoted.className = "quoted";
+      quoted.textContent = options.quoted;
+      box.insertBefore(quoted, box.firstChild);
+    }
     els.thread.appendChild(box);
     scrollDown(stick || kind === "me");
     return box;
@@ -268,6 +277,35 @@
       });
     }
     box.appendChild(actions);
+  }
+
+  // A message to the staff (a handoff, relayed messages) can be answered by swipe-reply.
+  function drawReply(box, message) {
+    var actions = document.createElement("div");
+    actions.className = "actions reply";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "action swipe-reply";
+    button.setAttribute("data-testid", "swipe-reply");
+    button.appendChild(icon("reply", "action-icon"));
+    button.appendChild(document.createTextNode(label("reply")));
+    button.addEventListener("click", function () { quote(message); });
+    actions.appendChild(button);
+    box.appendChild(actions);
+  }
+
+  function firstLine(text) {
+    var plainText = document.createElement("span");
+    formatInline(plainText, String(text).split(/\r?\n/)[0]);
+    var line = plainText.textContent;
+    return line.length > 80 ? line.slice(0, 79) + "…" : line;
+  }
+
+  function quote(message) {
+    state.replyTo = message ? { id: message.id, text: firstLine(message.text) } : null;
+    els.quote.hidden = !message;
+    els.quoteText.textContent = state.replyTo ? state.replyTo.text : "";
+    if (message) { els.message.focus(); }
   }
 
   function openSheet(message) {
@@ -529,6 +567,7 @@
   // Starts a fresh thread view for the current number: earlier outbox messages are skipped.
   function switchThread() {
     state.generation += 1;
+    quote(null);
     state.lastId = 0;
     state.synced = false;
     state.pollBlocked = false;
@@ -668,7 +707,10 @@
     if (!readyToSend(target)) { return; }
     var payload = Object.assign({ text: text }, targetFields(target));
     if (payload.admin) { payload.admin = true; }
-    deliver("/send", payload, bubble("me", text), target);
+    var answered = state.replyTo;
+    if (answered) { payload.reply_to = answered.id; }
+    quote(null);
+    deliver("/send", payload, bubble("me", text, { quoted: answered && answered.text }), target);
   }
 
   // A tapped list item or button: the person's bubble shows its title, as on the phone.
@@ -823,6 +865,7 @@
       els.audioFile.value = "";
     });
 
+    els.quoteCancel.addEventListener("click", function () { quote(null); });
     els.sheetClose.addEventListener("click", closeSheet);
     els.sheetBackdrop.addEventListener("click", closeSheet);
     document.addEventListener("keydown", function (event) {
@@ -858,7 +901,8 @@
           node.setAttribute(pair[1], label(node.getAttribute(pair[0])));
         });
       });
-    [[els.mic, "mic"], [els.attach, "attach"], [els.discard, "trash"], [els.sheetClose, "close"], [els.send, "send"]]
+    [[els.mic, "mic"], [els.attach, "attach"], [els.discard, "trash"], [els.sheetClose, "close"], [els.send, "send"],
+     [els.quoteCancel, "close"]]
       .forEach(function (pair) { setIcon(pair[0], pair[1]); });
     els.speakerLabel.textContent = label("speak_as");
     [[els.mic, "record"], [els.attach, "attach"], [els.discard, "cancel"], [els.sheetClose, "close"]]
