@@ -683,6 +683,7 @@ def chat_speaking_as(phone: str | None, whatsapp_id: str | None) -> str:
 
 SIMULATOR_BAD_TAP = "Esse toque (ou resposta) não veio de uma mensagem da conversa."
 SIMULATOR_BAD_AUDIO = "Envie um arquivo de áudio de até 4 MB (gravado ou escolhido)."
+CHAT_NO_AUDIO_FILE = "Não encontrei esse arquivo de áudio. Use: /audio caminho/do/arquivo.ogg"
 CHAT_NO_PROFESSIONAL = "Nenhum profissional ativo tem esse nome ou número (#id) com telefone cadastrado."
 
 # The tag on each kind of message the business starts, as the simulators show it.

@@ -8,8 +8,13 @@ clock and runs a scheduler pass, so reminders can be seen firing.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import http.server
+import mimetypes
 import re
+import threading
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -26,6 +31,7 @@ from storage.demo import DEMO_ADMIN_PHONE
 _TIME = re.compile(r"^/time\s+\+?(\d+)\s*([mhd])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 HELP = ("Comandos: /time +1d (avança o relógio e roda o agendador), /pass (roda o agendador), "
+        "/audio arquivo.ogg (manda uma mensagem de voz), "
         "/usuario (passa a esconder o telefone, como quem adotou um nome de usuário; de novo volta), "
         "/quit (sai). Qualquer outra linha vai como mensagem.")
 
@@ -62,6 +68,9 @@ class Session:
         if line.strip() == "/usuario":
             self._toggle_username()
             return True
+        if line.strip().startswith("/audio "):
+            self._voice_note(Path(line.strip()[len("/audio "):].strip()).expanduser())
+            return True
         match = _TIME.match(line.strip())
         if match:
             delta = dt.timedelta(**{_UNITS[match[2].lower()]: int(match[1])})
@@ -72,7 +81,23 @@ class Session:
         if line.startswith("/"):
             self.echo(HELP)
             return True
-        replies = simulator.send(self.app, self.speaker, line, self.profile_name)
+        self._show(simulator.send(self.app, self.speaker, line, self.profile_name))
+        return True
+
+    def _voice_note(self, path: Path) -> None:
+        """Sends an audio file as a voice note: hosted on loopback while the bot fetches it."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.echo(texts.CHAT_NO_AUDIO_FILE)
+            return
+        guessed = mimetypes.guess_type(path.name)[0] or "audio/ogg"
+        content_type = "audio/" + guessed.split("/", 1)[1] if guessed.startswith("video/") else guessed  # .webm
+        with _hosted(data, content_type) as url:
+            self._show(simulator.send(self.app, self.speaker, "", self.profile_name,
+                                      media=simulator.Media(url, content_type)))
+
+    def _show(self, replies: list[simulator.Message]) -> None:
         for reply in replies:
             self.echo(f"🤖 {reply.shown.as_lines()}\n")
             if reply.id is not None:
@@ -81,7 +106,6 @@ class Session:
         if note:
             self.echo(f"ℹ️ {note}\n")
         self._pass()
-        return True
 
     def _pass(self) -> None:
         run_pass(self.app, self.dispatcher)
@@ -110,6 +134,32 @@ class Session:
                 self.echo(f"🤖 {message.shown.as_lines()}\n")
             else:
                 self.echo(f"📨 [{message.label} {message.at}] {message.shown.as_lines()}\n")
+
+
+@contextlib.contextmanager
+def _hosted(data: bytes, content_type: str):
+    """Serves these bytes at a loopback URL (as Twilio hosts media) until the block ends."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="chat-media", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/voice"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @click.command("chat")

@@ -265,3 +265,28 @@ def test_the_owner_answers_a_handoff_by_swipe_reply_in_the_simulator(interactive
     [relayed] = [m for m in client.get(f"/dev/chat/outbox?phone={ANA}&after=0").get_json()["messages"] if m["label"]]
     assert relayed["kind"] == "staff_message" and relayed["label"] == texts.SIMULATOR_KINDS["staff_message"]
     assert "Pode vir às 15h!" in relayed["text"]
+
+
+def test_the_terminal_chat_sends_an_audio_file_as_a_voice_note(interactive_app, tmp_path):
+    from tests import fake_stt
+    from tests.test_interactive import voice_note
+
+    shown: list[str] = []
+    session = Session(interactive_app, Speaker(phone=ANA), profile_name="Ana", echo=shown.append)
+    stt = fake_stt.start("chat-key")
+    try:
+        session.handle("/audio /nowhere/nota.ogg")
+        assert shown == [texts.CHAT_NO_AUDIO_FILE]
+        note = tmp_path / "nota.wav"
+        note.write_bytes(voice_note(1.0))
+        session.handle(f"/audio {note}")  # no STT_URL: the kind request for text
+        assert shown[-1] == f"🤖 {texts.VOICE_NEEDS_TEXT}\n"
+        settings = interactive_app.config["SETTINGS"]
+        settings.stt_url, settings.stt_api_key, settings.stt_model = stt.url, "chat-key", "whisper-1"
+        stt.says(note.read_bytes(), "quero agendar")
+        session.handle(f"/audio {note}")  # downloaded from the chat's loopback host, then transcribed
+        assert shown[-1].startswith(f"🤖 {texts.heard('quero agendar')}") and texts.offer_profile_name("Ana") in shown[-1]
+        assert stt.requests == [{"model": "whisper-1", "file": "voice.wav", "size": note.stat().st_size}]
+    finally:
+        stt.stop()
+        session.close()
