@@ -681,6 +681,86 @@ def chat_speaking_as(phone: str | None, whatsapp_id: str | None) -> str:
     return f"Conversando como {who}."
 
 
+SIMULATOR_BAD_TAP = "Esse toque (ou resposta) não veio de uma mensagem da conversa."
+SIMULATOR_BAD_AUDIO = "Envie um arquivo de áudio de até 4 MB (gravado ou escolhido)."
+CHAT_NO_AUDIO_FILE = "Não encontrei esse arquivo de áudio. Use: /audio caminho/do/arquivo.ogg"
+CHAT_NO_PROFESSIONAL = "Nenhum profissional ativo tem esse nome ou número (#id) com telefone cadastrado."
+
+# The tag on each kind of message the business starts, as the simulators show it.
+SIMULATOR_KINDS = {
+    "reminder": "lembrete",
+    "notice": "aviso",
+    "cancellation": "cancelamento",
+    "confirmation": "confirmação",
+    "summary": "resumo do dia",
+    "staff_alert": "alerta",
+    "handoff": "atendimento",
+    "relay": "repasse",
+    "staff_message": "da equipe",
+}
+
+
+def simulator_template(sid: str, values: dict) -> str:
+    """A template the simulator cannot draw (an approved one from the settings): its variables."""
+    shown = " | ".join(f"{k}: {v}" for k, v in sorted(values.items()))
+    return f"[modelo {sid}] {shown}"
+
+
+# The words on the web simulator's own controls (served to the page by /dev/chat/config).
+SIMULATOR_LABELS = {
+    "speak_as": "Falar como",
+    "customer": "Cliente",
+    "owner": "Dono (admin)",
+    "professional": "Profissional",
+    "close": "Fechar",
+    "record": "Gravar mensagem de voz",
+    "stop": "Parar e enviar",
+    "cancel": "Descartar gravação",
+    "recording": "Gravando…",
+    "attach": "Enviar um arquivo de áudio",
+    "voice_note": "Mensagem de voz",
+    "no_microphone": "Sem microfone aqui: escolha um arquivo de áudio.",
+    "server_error": "O servidor encontrou um erro ({status}). Veja o log do Flask.",
+    "error_code": "{text} (erro {status})",
+    "offline": "sem conexão",
+    "typing": "digitando…",
+    "oops": "Ops! {text}",
+    "bad_advance": "Use algo como 30m, 2h ou 1d para adiantar o relógio.",
+    "advance_failed": "Não consegui adiantar o relógio.",
+    "advanced": "Relógio adiantado {amount}: agora é {now}",
+    "type_a_phone": "Digite um telefone para começar.",
+    "talking_to": "Conversa com {who}",
+    "admin_commands": " · comandos de administração",
+    "bad_phone": "Informe um telefone válido, como +55 11 98888-7777.",
+    "not_sent": "não enviada",
+    "send_failed": "Não consegui enviar a mensagem.",
+    "page_title": "{business} · Simulador de WhatsApp",
+    "simulator": "simulador",
+    "now": "agora:",
+    "advance_group": "Adiantar o relógio do servidor",
+    "advance_1h": "Adiantar o relógio 1 hora (roda o agendador)",
+    "advance_1d": "Adiantar o relógio 1 dia (roda o agendador)",
+    "advance_amount": "Quanto adiantar: 30m, 2h, 1d",
+    "advance_go": "Ir",
+    "advance_go_title": "Adiantar o relógio",
+    "who_speaks": "Quem está falando",
+    "phone": "Telefone",
+    "clear": "Limpar tela",
+    "clear_title": "Limpar a conversa nesta tela",
+    "conversation": "Conversa",
+    "quick_replies": "Respostas rápidas",
+    "message": "Mensagem",
+    "type_a_message": "Digite uma mensagem",
+    "send": "Enviar",
+    "example_customer": "Cliente de exemplo",
+    "other_customer": "Outro cliente",
+    "rio_customer": "Cliente do Rio",
+    "reply": "Responder",
+    "cancel_reply": "Não responder a esta mensagem",
+}
+
+
+
 # --- a person in the loop: handoffs ---------------------------------------------------------------
 
 NO_NAME = "sem nome"

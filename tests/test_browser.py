@@ -43,15 +43,16 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture
-def live_app(config):
+def _serve(config):
     """The development app with the demo business, served on a loopback port in a thread."""
     from werkzeug.serving import make_server
 
     from app import create_app
+    from scheduler import content
     from storage.demo import seed_demo
 
     config["app_env"] = "development"  # the simulator exists only in development
+    content.forget()  # content SIDs remembered from another test's database
     application = create_app(config)
     with application.app_context(), connection():
         assert seed_demo()
@@ -68,8 +69,15 @@ def live_app(config):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        application.extensions["handoff"].wait()
         if not database.is_closed():
             database.close()
+
+
+@pytest.fixture
+def live_app(config):
+    """INTERACTIVE=off: every reply is TwiML text."""
+    yield from _serve(config)
 
 
 @pytest.mark.browser
@@ -103,7 +111,7 @@ def test_customer_books_through_the_web_simulator(chromium, live_app):
             expect(page.locator("#clock")).to_have_text("07/12/2026 08:00")
             expect(page.locator("#phone")).to_have_value(CUSTOMER)
             expect(page.locator("#phone")).to_be_enabled()
-            expect(page.locator("#admin")).not_to_be_checked()
+            expect(page.locator("#speaker")).to_have_value("customer")
 
             bots = page.locator("#thread .bubble.bot")
             mine = page.locator("#thread .bubble.me")
@@ -155,13 +163,13 @@ def test_customer_books_through_the_web_simulator(chromium, live_app):
             page.screenshot(path=str(ARTIFACTS / "browser-booking.png"))
             page.set_viewport_size({"width": 1280, "height": 800})
 
-            # The admin toggle speaks as the owner's number in a fresh thread.
-            page.locator("#admin").check()
+            # The speaker selector speaks as the owner's number in a fresh thread.
+            page.locator("#speaker").select_option("owner")
             expect(page.locator("#phone")).to_be_disabled()
             expect(page.locator("#phone")).to_have_value(ADMIN_PHONE)
             expect(page.locator("#thread .bubble")).to_have_count(0)
             say("oi", "Dono (demo)")
-            page.locator("#admin").uncheck()
+            page.locator("#speaker").select_option("customer")
             expect(page.locator("#phone")).to_be_enabled()
             expect(page.locator("#phone")).to_have_value(CUSTOMER)
             expect(page.locator("#thread .bubble")).to_have_count(0)
@@ -188,7 +196,7 @@ def test_customer_books_through_the_web_simulator(chromium, live_app):
 
             # Phone-sized screen: the composer is on screen and nothing scrolls sideways.
             page.set_viewport_size({"width": 375, "height": 740})
-            for selector in ("#message", "#send", "#phone", "#admin", "#clock", "#advance-1h"):
+            for selector in ("#message", "#send", "#mic", "#attach", "#phone", "#speaker", "#clock", "#advance-1h"):
                 expect(page.locator(selector)).to_be_visible()
             expect(page.locator("#message")).to_be_in_viewport()
             expect(page.locator("#send")).to_be_in_viewport()
@@ -208,3 +216,232 @@ def test_customer_books_through_the_web_simulator(chromium, live_app):
         assert appointment.type == "Corte" and appointment.status == AppointmentStatus.BOOKED
         assert appointment.date.astimezone(SAO_PAULO) == local(2026, 12, 8, 15, 0)
 
+
+
+# --- INTERACTIVE=on: lists, buttons and voice notes, as WhatsApp shows them --------------------------
+
+STT_KEY = "browser-stt-key"
+
+
+@pytest.fixture
+def fake_stt():
+    from tests import fake_stt as fake
+
+    server = fake.start(STT_KEY)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_interactive(config, fake_stt):
+    """INTERACTIVE=on (replies through the sender as Content API messages) with a speech-to-text
+    service that hears what the test tells it."""
+    config.update(interactive=True, stt_url=fake_stt.url, stt_api_key=STT_KEY, stt_model="whisper-1")
+    yield from _serve(config)
+
+
+@pytest.fixture
+def live_interactive_without_stt(config):
+    config.update(interactive=True)
+    yield from _serve(config)
+
+
+def _open_page(playwright, chromium: str, base_url: str, problems: list[str], *extra_args: str):
+    browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS + list(extra_args))
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pt-BR",
+                                  timezone_id="America/Sao_Paulo", permissions=["microphone"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("console", lambda message: problems.append(f"console.{message.type}: {message.text}")
+            if message.type in ("error", "assert") else None)
+    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+    response = page.goto(f"{base_url}/dev/chat")
+    assert response is not None and response.ok, response
+    return browser, page
+
+
+class Thread:
+    """The page's chat: type, tap a button, pick from a list, and read the bot's next bubble."""
+
+    def __init__(self, page):
+        self.page = page
+        self.bots = page.locator("#thread .bubble.bot")
+        self.mine = page.locator("#thread .bubble.me")
+
+    def _next_reply(self, act, *expected: str):
+        from playwright.sync_api import expect
+
+        before, sent = self.bots.count(), self.mine.count()
+        act()
+        expect(self.mine).to_have_count(sent + 1)
+        answer = self.bots.nth(before)
+        expect(answer).to_be_attached()
+        for piece in expected:
+            expect(answer).to_contain_text(piece)
+        expect(self.page.locator("#send")).to_be_enabled()
+        return answer
+
+    def say(self, text: str, *expected: str):
+        def act():
+            self.page.locator("#message").fill(text)
+            self.page.locator("#message").press("Enter")
+        return self._next_reply(act, *expected)
+
+    def tap(self, title: str, *expected: str):
+        """Taps the quick-reply button with this title on the bot's last message."""
+        button = self.bots.last.locator(".quick-reply", has_text=title)
+        return self._next_reply(button.click, *expected)
+
+    def pick(self, title: str, *expected: str):
+        """Opens the bot's last list and taps the item with this title."""
+        from playwright.sync_api import expect
+
+        self.bots.last.locator(".list-open").click()
+        sheet = self.page.locator("#sheet")
+        expect(sheet).to_be_visible()
+        item = sheet.locator(".sheet-item", has_text=title).first
+        answer = self._next_reply(item.click, *expected)
+        expect(sheet).to_be_hidden()
+        return answer
+
+
+@pytest.mark.browser
+def test_a_customer_books_by_tapping_a_list_and_a_button_and_by_voice(chromium, live_interactive, fake_stt):
+    from playwright.sync_api import expect, sync_playwright
+
+    from bot import texts
+    from storage.models import Appointment, AppointmentStatus
+    from tests.test_interactive import voice_note
+
+    application, base_url = live_interactive
+    problems: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser, page = _open_page(playwright, chromium, base_url, problems)
+        try:
+            chat = Thread(page)
+            chat.say("oi", "Bem-vindo(a)", texts.ASK_NAME)
+            menu = chat.say("Ana", "Prazer", "Ana")
+            # The menu is a list message: its button, not numbered lines.
+            expect(menu.locator(".list-open")).to_have_text(texts.LIST_BUTTON)
+            expect(menu.locator(".text")).not_to_contain_text("Agendar")
+            menu.locator(".list-open").click()
+            sheet = page.locator("#sheet")
+            expect(sheet).to_be_visible()
+            expect(page.locator("#sheet-title")).to_have_text(texts.LIST_BUTTON)
+            expect(sheet.locator(".sheet-item-title")).to_have_text(list(texts.MENU_OPTIONS))
+            page.screenshot(path=str(ARTIFACTS / "browser-list-sheet.png"))
+            page.locator("#sheet-close").click()
+            expect(sheet).to_be_hidden()
+
+            chat.pick("Agendar", "Qual serviço")
+            expect(chat.mine.last.locator(".text")).to_have_text("Agendar")  # the tapped title, as sent
+            chat.pick("Corte (30 min)", "Para qual dia?")
+            confirm = chat.say("amanhã às 15h", "Confirma o agendamento?", "15:00")
+            expect(confirm.locator(".quick-reply")).to_have_text(["Sim, confirmar", "Não, outro horário"])
+            page.screenshot(path=str(ARTIFACTS / "browser-buttons.png"))
+            booked = chat.tap("Sim, confirmar", "Agendado", "08/12/2026", "15:00")
+            expect(booked.locator(".actions")).to_have_count(0)  # plain text: no buttons
+            expect(booked.locator("strong").first).to_have_text("Corte")
+
+            # A voice note (an audio file where the page cannot record) books the same way.
+            audio = voice_note(1.5)
+            fake_stt.says(audio, "quero marcar barba amanhã às 16h")
+
+            def upload():
+                page.locator("#audio-file").set_input_files(
+                    files=[{"name": "nota.wav", "mimeType": "audio/wav", "buffer": audio}])
+
+            heard = chat._next_reply(upload, texts.heard("quero marcar barba amanhã às 16h"),
+                                     "Confirma o agendamento?", "16:00")
+            expect(chat.mine.last).to_have_class("bubble me voice")
+            expect(chat.mine.last.locator("audio")).to_have_count(1)
+            expect(heard.locator(".quick-reply")).to_have_count(2)
+            chat.tap("Sim, confirmar", "Agendado", "Barba", "16:00")
+            page.set_viewport_size({"width": 375, "height": 740})
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            page.screenshot(path=str(ARTIFACTS / "browser-interactive-mobile.png"))
+            assert problems == [], problems
+        finally:
+            browser.close()
+
+    assert fake_stt.requests == [{"model": "whisper-1", "file": "voice.wav", "size": len(audio)}]
+    with application.app_context(), connection():
+        booked = {(a.type, a.date.astimezone(SAO_PAULO)) for a in Appointment.select()
+                  .where(Appointment.status == AppointmentStatus.BOOKED)}
+        assert booked == {("Corte", local(2026, 12, 8, 15, 0)), ("Barba", local(2026, 12, 8, 16, 0))}
+
+
+@pytest.mark.browser
+def test_a_recorded_voice_note_without_stt_asks_for_text_and_the_page_speaks_as_a_professional(
+        chromium, live_interactive_without_stt):
+    from playwright.sync_api import expect, sync_playwright
+
+    from bot import texts
+    from storage.models import Professional
+
+    application, base_url = live_interactive_without_stt
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        # Chromium's fake microphone: MediaRecorder records a real (synthetic) sound.
+        browser, page = _open_page(playwright, chromium, base_url, problems,
+                                   "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+        try:
+            chat = Thread(page)
+            assert page.evaluate("!!(navigator.mediaDevices && window.MediaRecorder)")
+
+            def record():
+                page.locator("#mic").click()
+                expect(page.locator("#recorder")).to_be_visible()
+                expect(page.locator("#rec-time")).not_to_have_text("0:00")  # a second of sound
+                page.screenshot(path=str(ARTIFACTS / "browser-recording.png"))
+                page.locator("#mic").click()  # stop and send
+
+            chat._next_reply(record, texts.VOICE_NEEDS_TEXT.split(" 🎤")[0])
+            expect(page.locator("#recorder")).to_be_hidden()
+            expect(chat.mine.last).to_have_class("bubble me voice")
+            # The bot fetched the recording from the page's server, as it fetches Twilio media.
+            played = chat.mine.last.locator("audio").get_attribute("src")
+            assert page.request.get(base_url + played).headers["content-type"] == "audio/webm"
+
+            # The owner gives the professional a phone; the selector then speaks from it.
+            with application.app_context(), connection():
+                team = Professional.get().id  # the default professional, "Equipe"
+            page.locator("#speaker").select_option("owner")
+            chat.say(f"profissional telefone #{team} 11 95555-4444",
+                     texts.professional_phone_set("Equipe", "+5511955554444").split(" agora")[0])
+            professional = f"pro:{team}"
+            expect(page.locator(f"#speaker option[value='{professional}']")).to_have_count(1)
+            page.locator("#speaker").select_option(professional)
+            expect(page.locator("#phone")).to_have_value("+5511955554444")
+            expect(page.locator("#phone")).to_be_disabled()
+            chat.say("ajuda", "Seus comandos")
+            page.locator("#speaker").select_option("customer")
+            expect(page.locator("#phone")).to_have_value(CUSTOMER)
+            expect(page.locator("#phone")).to_be_enabled()
+
+            # Another customer asks for a person; the owner answers by swipe-reply on the alert.
+            page.locator("#phone").fill("+5511977776666")
+            page.locator("#phone").press("Enter")
+            chat.say("oi", texts.ASK_NAME)
+            chat.say("Bia", "Prazer")
+            chat.say("falar com atendente", "Pode ir escrevendo")
+            page.locator("#speaker").select_option("owner")
+            swipe = page.locator("#thread .bubble.outbound .swipe-reply")
+            expect(swipe).to_have_count(1, timeout=20_000)  # the page's scheduler passes send the alert
+            alert = page.locator("#thread .bubble.outbound", has=page.locator(".swipe-reply"))
+            expect(alert.locator(".tag")).to_have_text(texts.SIMULATOR_KINDS["handoff"])
+            swipe.click()
+            expect(page.locator("#quote")).to_be_visible()
+            chat.say("Pode vir às 15h!", texts.staff_answer_sent("Bia"))
+            expect(chat.mine.last.locator(".quoted")).to_contain_text("Bia")
+            expect(page.locator("#quote")).to_be_hidden()
+            page.screenshot(path=str(ARTIFACTS / "browser-swipe-reply.png"))
+            page.locator("#speaker").select_option("customer")
+            expect(page.locator("#phone")).to_have_value("+5511977776666")
+            answer = page.locator("#thread .bubble.outbound", has_text="Pode vir às 15h!")
+            expect(answer).to_have_count(1, timeout=20_000)
+            expect(answer.locator(".tag")).to_have_text(texts.SIMULATOR_KINDS["staff_message"])
+            assert problems == [], problems
+        finally:
+            browser.close()
