@@ -16,7 +16,7 @@ from bot.display import day_label
 from bot.turn import Reply
 from storage import booking, money, revenue
 from storage.folding import fold
-from storage.models import AppointmentStatus, Professional, Service
+from storage.models import Appointment, AppointmentStatus, Professional, Service
 
 _CLEAR = ("-", "nenhum", "nenhuma", "sem", "sem preco", "sem comissao", "apagar", "limpar")
 _DAY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?")
@@ -81,9 +81,8 @@ def charged(ctx: Context, args: str) -> Reply:
     except booking.NotStarted:
         raise Refused(texts.CHARGE_NOT_YET) from None
     except booking.NotBooked:
-        current = type(appointment).get_by_id(appointment.id)
-        raise Refused(texts.charge_refused(ref, texts.STATUS_LABELS.get(current.status.value, current.status.value))) \
-            from None
+        status = Appointment.get_by_id(appointment.id).status.value
+        raise Refused(texts.charge_refused(ref, texts.STATUS_LABELS.get(status, status))) from None
     return ctx.reply(texts.charged(ref, cents, done.price_cents, appointment.status == AppointmentStatus.BOOKED))
 
 
