@@ -11,7 +11,7 @@ from flask import current_app
 from marshmallow import fields
 from marshmallow.validate import Range
 
-from storage import phones
+from storage import money, phones
 from storage.names import clean_name
 
 MAX_ID = 2**31 - 1  # the database's INT
@@ -149,3 +149,28 @@ class LocalTime(fields.DateTime):
 
     def _serialize(self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else value.astimezone(business_timezone()).isoformat()
+
+
+class Amount(fields.Field):
+    """Centavos (an int) written as a decimal string in reais, `"45.00"`, or null when unknown:
+    exact, and never read as a float by a client."""
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "example": "45.00",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: int | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return money.decimal_point(value)
+
+
+class Percent(fields.Field):
+    """Basis points (an int) written as a decimal string, `"37.50"`, or null when none is set."""
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"type": "string", "pattern": r"^[0-9]{1,3}\.[0-9]{2}$", "example": "40.00",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: int | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return money.percent_point(value)

@@ -2,18 +2,20 @@
 requests with these schemas and builds /openapi.json from them."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validates, validates_schema
 from marshmallow.validate import Length
 
-from api.fields import MAX_ID, Count, Id, LocalTime, Name, Phone, Text, When
-from storage import clock
+from api.fields import MAX_ID, Amount, Count, Id, LocalTime, Name, Percent, Phone, Text, When
+from storage import clock, revenue
 from storage.models import MAX_DURATION, AppointmentStatus, Service, User
 
 MAX_PAGE = 1000
 MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
+REPORT_EARLIEST, REPORT_LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 _DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes "²", which int() refuses
 
 
@@ -114,6 +116,8 @@ class ServiceSchema(Schema):
     name = fields.String(required=True)
     duration = fields.Integer(required=True, metadata={"description": "minutes"})
     active = fields.Boolean(required=True)
+    price = Amount(attribute="price_cents", allow_none=True,
+                   metadata={"description": "Price in reais as a decimal string (\"45.00\"), null when none is set"})
 
 
 class ProfessionalSchema(Schema):
@@ -134,3 +138,87 @@ class AppointmentSchema(Schema):
     professional_id = fields.Integer()
     confirmed = fields.Function(lambda appointment: appointment.confirmed_at is not None,
                                 metadata={"type": "boolean", "description": "The customer confirmed it"})
+    price = Amount(attribute="price_cents", allow_none=True, metadata={
+        "description": "The service's price when it was booked (a later change of price leaves it), "
+                       "in reais as a decimal string; null when the service had none"})
+    charged = Amount(attribute="charged_cents", allow_none=True, metadata={
+        "description": "What the owner recorded as actually charged (`cobrado`), null until then"})
+
+
+# --- the revenue report -------------------------------------------------------------------------
+
+class RevenueQuerySchema(Schema):
+    """GET /reports/revenue query arguments: local days, both included."""
+
+    first = fields.Date(data_key="from", required=True, error_messages={
+        "required": "is required", "invalid": "must be a date like 2026-11-01"},
+        metadata={"description": "First local day (YYYY-MM-DD), included"})
+    last = fields.Date(data_key="to", required=True, error_messages={
+        "required": "is required", "invalid": "must be a date like 2026-11-30"},
+        metadata={"description": f"Last local day (YYYY-MM-DD), included; at most {revenue.MAX_DAYS} days "
+                                 "after `from`"})
+
+    @validates_schema
+    def _bounded(self, data: dict[str, Any], **kwargs: Any) -> None:
+        for key, name in (("first", "from"), ("last", "to")):
+            if not REPORT_EARLIEST <= data[key] <= REPORT_LATEST:
+                raise ValidationError({name: ["is out of range"]})
+        if data["first"] > data["last"]:
+            raise ValidationError({"to": ["must not be before from"]})
+        if (data["last"] - data["first"]).days + 1 > revenue.MAX_DAYS:
+            raise ValidationError({"to": [f"must be at most {revenue.MAX_DAYS} days from from"]})
+
+
+class RevenueRowSchema(Schema):
+    """One attended appointment or no-show."""
+
+    id = fields.Integer(required=True)
+    start = LocalTime(required=True, metadata={"description": "ISO 8601 with the business offset"})
+    customer = fields.String(required=True, allow_none=True)
+    service = fields.String(required=True)
+    professional_id = fields.Integer(required=True)
+    professional = fields.String(required=True)
+    status = fields.Enum(AppointmentStatus, by_value=fields.String, required=True,
+                         metadata={"description": "`done` (attended) or `no_show`"})
+    price = Amount(attribute="price_cents", required=True, allow_none=True,
+                   metadata={"description": "The price when booked"})
+    charged = Amount(attribute="charged_cents", required=True, allow_none=True,
+                     metadata={"description": "The amount recorded as charged"})
+    revenue = Amount(attribute="revenue_cents", required=True,
+                     metadata={"description": "Attended: charged, else the price, else 0.00; a no-show: 0.00"})
+    lost = Amount(attribute="lost_cents", required=True, metadata={"description": "A no-show's price"})
+    commission_percent = Percent(attribute="commission_bp", required=True, allow_none=True,
+                                 metadata={"description": "The professional's commission now"})
+    commission = Amount(attribute="commission_cents", required=True,
+                        metadata={"description": "Of the revenue, rounded half up to the centavo"})
+
+
+class RevenueFiguresSchema(Schema):
+    attended = fields.Integer(required=True)
+    revenue = Amount(attribute="revenue_cents", required=True)
+    no_shows = fields.Integer(required=True)
+    lost = Amount(attribute="lost_cents", required=True)
+    commission = Amount(attribute="commission_cents", required=True)
+    unpriced = fields.Integer(required=True, metadata={"description": "Attended with neither price nor charge"})
+
+
+class RevenueTotalsSchema(RevenueFiguresSchema):
+    unmarked = fields.Integer(required=True, metadata={
+        "description": "Booked appointments already started, marked neither attended nor no-show"})
+
+
+class RevenueProfessionalSchema(RevenueFiguresSchema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    commission_percent = Percent(attribute="commission_bp", required=True, allow_none=True)
+
+
+class RevenueReportSchema(Schema):
+    """GET /reports/revenue. Amounts are decimal strings in reais (BRL)."""
+
+    first = fields.Date(data_key="from", required=True)
+    last = fields.Date(data_key="to", required=True)
+    currency = fields.Constant("BRL", required=True)
+    rows = fields.List(fields.Nested(RevenueRowSchema), required=True)
+    totals = fields.Nested(RevenueTotalsSchema, required=True)
+    professionals = fields.List(fields.Nested(RevenueProfessionalSchema), required=True)

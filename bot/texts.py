@@ -121,8 +121,10 @@ NOT_REGISTERED_OPT_OUT = "Tudo bem, não vamos te enviar mensagens. 🔕"
 # --- booking -----------------------------------------------------------------------------------
 
 
-def choose_service(services: Sequence[tuple[str, int]]) -> str:
-    lines = [f"{name} ({minutes_label(minutes)})" for name, minutes in services]
+def choose_service(services: Sequence[tuple[str, int] | tuple[str, int, int | None]]) -> str:
+    """Each service as (name, minutes) or (name, minutes, price in centavos or None)."""
+    lines = [f"{s[0]} ({minutes_label(s[1])})" + (f" - {price_label(s[2])}" if len(s) > 2 and s[2] is not None else "")
+             for s in services]
     return "Qual serviço você quer agendar? ✂️\n\n" + numbered(lines)
 
 
@@ -371,7 +373,7 @@ ADMIN_USAGE = {
     "desbloquear": "*desbloquear* [profissional] <data> [início-fim] - ex.: *desbloquear 25/12*",
     "servicos": "*servicos* - lista os serviços",
     "servico": ("*servico novo* <nome> <minutos> | *servico remover #3* | *servico duracao #3 45*"
-                " - ex.: *servico novo Hidratação 40*"),
+                " | *servico preco #3 45,00* (ou *sem preco*) - ex.: *servico novo Hidratação 40*"),
     "horario": ("*horario* - mostra a semana | *horario seg 09:00-12:00 13:00-18:00* | *horario dom fechado*"
                 " (dias: seg ter qua qui sex sab dom, ou *seg-sex*)"),
     "clientes": "*clientes* - total e os 10 mais recentes",
@@ -382,16 +384,19 @@ ADMIN_USAGE = {
     "profissionais": "*profissionais* - lista a equipe",
     "profissional": ("*profissional novo Ana* | *profissional nome #2 Ana Paula* | *profissional servicos #2 1,3*"
                      " (ou *todos*) | *profissional horario #2 seg 09:00-18:00* (ou *padrao*) | *profissional remover #2*"
-                     " | *profissional telefone #2 +5511988887777* (ou *nenhum*)"),
+                     " | *profissional telefone #2 +5511988887777* (ou *nenhum*)"
+                     " | *profissional comissao #2 40%* (ou *nenhuma*)"),
     "responder": "*responder* <#cliente|telefone> <texto> - ex.: *responder #5 Pode vir às 15h!* (ou deslize para responder)",
     "encerrar": "*encerrar* <#cliente|telefone> - devolve a conversa ao robô",
     "atendimentos": "*atendimentos* - as conversas passadas para uma pessoa",
+    "cobrado": "*cobrado #12 50,00* - anota o valor cobrado (marca que o cliente veio)",
+    "caixa": "*caixa* [hoje|ontem|semana|mes|01/11 30/11] - atendimentos, faturamento, faltas e comissões",
 }
 
 # What a professional may do from their own phone (the words are the owner's commands, limited
 # to their own agenda, time, appointments and chats).
 STAFF_COMMANDS = ("ajuda", "agenda", "bloquear", "desbloquear", "faltou", "compareceu", "responder", "encerrar",
-                  "atendimentos")
+                  "atendimentos", "caixa")
 SICK_USAGE = "*estou doente hoje* | *não vou poder 25/12* - bloqueia o dia e avisa o dono"
 
 
@@ -588,8 +593,9 @@ def admin_unblocked(what: str, count: int) -> str:
     return f"🔓 Desbloqueado: {what} ({count} bloqueio(s) removido(s))."
 
 
-def service_line(service_id: int, name: str, minutes: int, active: bool) -> str:
-    return f"#{service_id} {name} - {minutes_label(minutes)}" + ("" if active else " (inativo)")
+def service_line(service_id: int, name: str, minutes: int, active: bool, price_cents: int | None = None) -> str:
+    price = f" - {price_label(price_cents)}" if price_cents is not None else ""
+    return f"#{service_id} {name} - {minutes_label(minutes)}{price}" + ("" if active else " (inativo)")
 
 
 def admin_services(lines: list[str]) -> str:
@@ -641,8 +647,9 @@ def admin_no_customers(day: str) -> str:
     return f"Não há clientes com horário em {day}."
 
 
-def daily_summary(agenda: str) -> str:
-    return "☀️ Bom dia! Sua agenda de hoje:\n\n" + agenda
+def daily_summary(agenda: str, yesterday: str | None = None) -> str:
+    figures = f"{yesterday}\n\n" if yesterday else ""
+    return "☀️ Bom dia! " + figures + "Sua agenda de hoje:\n\n" + agenda
 
 
 def professional_line(professional_id: int, name: str, services: str, hours: str, active: bool = True) -> str:
@@ -943,3 +950,95 @@ def services_and_prices(services: Sequence[tuple[str, int, int | None]]) -> str:
     lines = [f"• {name} ({minutes_label(minutes)})" + (f" - {price_label(price)}" if price is not None else "")
              for name, minutes, price in services]
     return "✂️ *Nossos serviços*\n" + "\n".join(lines) + "\n\nPara marcar, envie *agendar*."
+
+
+# --- prices, revenue and commissions (the owner's numbers) --------------------------------------------
+
+def bad_amount(written: str, example: str) -> str:
+    return (f"Não entendi o valor “{written[:30]}” 🤔 Escreva em reais, sem sinal de menos, assim: *{example}*"
+            " (até R$ 1.000.000,00).")
+
+
+def service_price_set(service_id: int, name: str, cents: int) -> str:
+    return (f"💲 #{service_id} {name} agora custa *{price_label(cents)}*.\n"
+            "Os horários já marcados mantêm o preço de quando foram marcados.")
+
+
+def service_price_cleared(service_id: int, name: str) -> str:
+    return f"#{service_id} {name} agora está sem preço."
+
+
+def bad_percent(written: str) -> str:
+    return (f"Não entendi a comissão “{written[:30]}” 🤔 Use de 0 a 100%, com até duas casas, assim: "
+            "*profissional comissao #2 40%* ou *37,5%*.")
+
+
+def commission_set(name: str, percent: str) -> str:
+    return f"🤝 Comissão de {name}: *{percent}%* do valor de cada atendimento."
+
+
+def commission_cleared(name: str) -> str:
+    return f"{name} agora está sem comissão."
+
+
+def charged(ref: str, cents: int, booked_cents: int | None, marked_attended: bool) -> str:
+    text = f"💰 Anotado: {ref} cobrado *{price_label(cents)}*"
+    if booked_cents is not None and booked_cents != cents:
+        text += f" (preço na marcação: {price_label(booked_cents)})"
+    return text + (" e marcado como ✔️ compareceu." if marked_attended else ".")
+
+
+CHARGE_NOT_YET = "Esse horário ainda não começou; anote o valor depois do atendimento."
+
+
+def charge_refused(ref: str, status: str) -> str:
+    return (f"Não anotei nada: {ref} está {status}. Só um atendimento (ou um horário que já passou) "
+            "recebe valor cobrado; se o cliente veio, use *compareceu* antes.")
+
+
+def cash_professional(name: str, attended: int, revenue: int, no_shows: int, percent: str | None,
+                      commission: int) -> str:
+    text = f"• {name}: {attended} atend., {price_label(revenue)}"
+    if no_shows:
+        text += f", {no_shows} falta(s)"
+    if percent is None:
+        return text + " · sem comissão definida"
+    return text + f" · comissão {percent}% = *{price_label(commission)}*"
+
+
+def cash_report(period: str, attended: int, revenue: int, no_shows: int, lost: int, professionals: list[str],
+                commissions: int | None, unpriced: int, unmarked: int) -> str:
+    lines = [f"💰 *Caixa* - {period}",
+             f"✔️ Atendimentos: *{attended}* - *{price_label(revenue)}*",
+             f"🚫 Faltas: *{no_shows}*" + (f" ({price_label(lost)} que deixaram de entrar)" if lost else "")]
+    if professionals:
+        lines += ["", "*Por profissional*", *professionals]
+    if commissions is not None:
+        lines.append(f"Total de comissões: *{price_label(commissions)}*")
+    if unpriced:
+        lines.append(f"⚠️ {unpriced} atendimento(s) sem preço contam R$ 0,00: anote com *cobrado #id valor*.")
+    if unmarked:
+        lines.append(f"⏳ {unmarked} horário(s) já passados sem registro: use *compareceu #id* ou *faltou #id*.")
+    return "\n".join(lines)
+
+
+def period_label(first: str, last: str) -> str:
+    return first if first == last else f"{first} a {last}"
+
+
+def cash_range_too_long(days: int) -> str:
+    return f"Esse período é longo demais: o caixa mostra até {days} dias. Ex.: *caixa 01/11 30/11*."
+
+
+CASH_RANGE_BACKWARDS = "A primeira data vem depois da segunda. Ex.: *caixa 01/11 30/11*."
+
+
+def yesterday_figures(attended: int, revenue: int, no_shows: int) -> str:
+    return (f"📊 Ontem: *{attended}* atendimento(s), *{price_label(revenue)}*; *{no_shows}* falta(s)."
+            " Detalhes: *caixa ontem*.")
+
+
+# The revenue report as a CSV for the accountant (GET /reports/revenue.csv), in pt-BR.
+REPORT_COLUMNS = ("data", "hora", "agendamento", "cliente", "serviço", "profissional", "status", "preço",
+                  "valor cobrado", "valor", "comissão %", "comissão")
+REPORT_STATUS = {"done": "atendido", "no_show": "faltou"}

@@ -9,6 +9,7 @@ from bot import interactive, texts
 from bot.admin.agenda import render as render_agenda
 from bot.display import day_label, time_label
 from config import Settings
+from scheduler import summaries
 from scheduler.content import template_sid
 from scheduler.reminders import grace_for, nearer_leads
 from scheduler.sender import Outgoing, Sender
@@ -59,9 +60,10 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
 
     if row.kind == OutboxKind.SUMMARY:  # the day's agenda as it is now, not as it was at creation
         day = dt.date.fromisoformat(params["day"])
-        agenda = render_agenda(Rules.from_settings(settings), [day], list(Professional.active_ones()),
-                               limit=SUMMARY_LIMIT)
-        return _alert(row.recipient, texts.daily_summary(agenda), settings, now)
+        rules = Rules.from_settings(settings)
+        agenda = render_agenda(rules, [day], list(Professional.active_ones()), limit=SUMMARY_LIMIT)
+        return _alert(row.recipient, texts.daily_summary(agenda, summaries.yesterday_line(day, rules, now)),
+                      settings, now)
     if row.kind == OutboxKind.STAFF_ALERT:
         return _alert(row.recipient, _staff_alert_text(params, settings), settings, now)
     if row.kind == OutboxKind.STAFF_MESSAGE and params.get("reply"):  # the staff answering a chat

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot import texts
 from config import Settings
-from storage import outbox
+from storage import outbox, revenue
+from storage.availability import Rules
 from storage.models import OutboxKind
 
 # A worker that was down all morning stays quiet rather than sending the summary at night.
@@ -24,3 +26,9 @@ def create_due(now: dt.datetime, settings: Settings) -> int:
     return sum(outbox.enqueue(OutboxKind.SUMMARY, phone, params={"day": day},
                               dedupe_key=f"summary:{phone}:{day}") is not None
                for phone in settings.admin_phones)
+
+
+def yesterday_line(day: dt.date, rules: Rules, now: dt.datetime) -> str:
+    """The figures of the day before `day` (attended, revenue, no-shows) for the summary of `day`."""
+    figures = revenue.report(day - dt.timedelta(days=1), day - dt.timedelta(days=1), rules=rules, now=now).totals
+    return texts.yesterday_figures(figures.attended, figures.revenue_cents, figures.no_shows)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from storage import outbox
+from storage import money, outbox
 from storage.availability import Calendar, Rules
 from storage.db import locking, run_in_transaction, utc
 from storage.models import MAX_DURATION, Appointment, AppointmentStatus, OutboxKind, Professional, Service, User
@@ -59,6 +59,10 @@ class TooFar(BookingError):
 
 class TooLateToChange(BookingError):
     """Inside the notice before the start, when customers may no longer cancel or move it."""
+
+
+class NotStarted(BookingError):
+    """The appointment has not started yet: nothing to charge for."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,8 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
             made = Appointment.create(
                 user=user_id, professional=pid, service=service.id, date=start, end=end,
                 type=service.name, duration=minutes, status=AppointmentStatus.BOOKED,
-                scheduled_at=now, source=source, created_at=now, updated_at=now)
+                scheduled_at=now, source=source, created_at=now, updated_at=now,
+                price_cents=service.price_cents)  # kept as booked: a later price change leaves it
             _tell_professional(made, "booked")
             return made
         raise refusal
@@ -312,3 +317,26 @@ def mark(appointment_id: int, status: AppointmentStatus, *, now: dt.datetime) ->
 
     return run_in_transaction(work)
 
+
+def charge(appointment_id: int, cents: int, *, now: dt.datetime) -> Appointment:
+    """Records what was actually charged (centavos) for an appointment that has started. A
+    booked one is marked attended by it (a customer who paid came); an attended one gets the
+    new amount. Raises NotStarted for one still ahead and NotBooked for a cancelled one or a
+    no-show; one conditional update decides."""
+    if not 0 <= cents <= money.MAX_CENTS:
+        raise ValueError("charge() takes centavos from 0 to money.MAX_CENTS")
+
+    def work() -> Appointment:
+        updated = (Appointment.update(status=AppointmentStatus.DONE, charged_cents=cents, updated_at=now)
+                   .where((Appointment.id == appointment_id) & (Appointment.date <= now)
+                          & Appointment.status.in_([AppointmentStatus.BOOKED.value, AppointmentStatus.DONE.value]))
+                   .execute())
+        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        if appointment is None:
+            raise NotFound("appointment")
+        if updated != 1:
+            raise NotStarted() if appointment.date > now else NotBooked()
+        outbox.cancel_pending(appointment_id)
+        return appointment
+
+    return run_in_transaction(work)

@@ -185,6 +185,7 @@ class Service(BaseModel):
     duration = peewee.IntegerField()  # minutes
     active = peewee.BooleanField(default=True)
     created_at = UTCDateTimeField(default=clock.now)
+    price_cents = peewee.IntegerField(null=True)  # centavos; None: no price set (storage/money.py)
 
     class Meta:
         table_name = "services"
@@ -201,6 +202,7 @@ class Professional(BaseModel):
     created_at = UTCDateTimeField(default=clock.now)
     # Their own WhatsApp (a phone or a WhatsApp user id): their agenda, alerts, blocks, sick days.
     phone = peewee.CharField(max_length=140, null=True, unique=True)
+    commission_bp = peewee.IntegerField(null=True)  # basis points: 40% is 4000; None: no commission set
 
     class Meta:
         table_name = "professionals"
@@ -260,6 +262,10 @@ class Appointment(BaseModel):
     source = peewee.CharField(max_length=16, default="whatsapp")
     created_at = UTCDateTimeField(default=clock.now)
     updated_at = UTCDateTimeField(default=clock.now)
+    # The service's price when booked (a later change of price does not touch it), and what the
+    # owner recorded as actually charged; centavos, None when unknown.
+    price_cents = peewee.IntegerField(null=True)
+    charged_cents = peewee.IntegerField(null=True)
 
     class Meta:
         table_name = "appointments"

@@ -64,7 +64,7 @@ def test_openapi_is_public_and_describes_every_route(client, app):
                   if method != "parameters"}
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api."):
+        if rule.endpoint.startswith(("api.", "reports.")):
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)  # <int(min=1):id> -> {id}
             served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == documented
@@ -418,11 +418,13 @@ def test_openapi_declares_the_bearer_scheme_and_every_error(client):
     operations = {op["operationId"]: (method, op) for ops in spec["paths"].values() for method, op in ops.items()
                   if method != "parameters"}
     assert set(operations) == {"listUsers", "createUser", "getUser", "listServices", "listProfessionals",
-                               "listAppointments", "createAppointment", "getAppointment", "cancelAppointment"}
+                               "listAppointments", "createAppointment", "getAppointment", "cancelAppointment",
+                               "revenueReport", "revenueReportCsv"}
     expected = {"listUsers": {"200"}, "createUser": {"201", "400", "409", "413", "415"}, "getUser": {"200", "404"},
                 "listServices": {"200"}, "listProfessionals": {"200"}, "listAppointments": {"200", "400"},
                 "createAppointment": {"201", "400", "404", "409", "413", "415"},
-                "getAppointment": {"200", "404"}, "cancelAppointment": {"200", "404", "409"}}
+                "getAppointment": {"200", "404"}, "cancelAppointment": {"200", "404", "409"},
+                "revenueReport": {"200", "400"}, "revenueReportCsv": {"200", "400"}}
     for operation_id, (_, op) in operations.items():
         assert set(op["responses"]) == expected[operation_id] | {"401", "503"}, operation_id
         assert "WWW-Authenticate" in op["responses"]["401"]["headers"]

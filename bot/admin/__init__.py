@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from bot import choices, texts
-from bot.admin import commands, staff
+from bot.admin import cashbook, commands, staff
 from bot.admin.commands import Context, Refused
 from bot.admin.parsing import Usage
 from bot.states import State
@@ -34,7 +34,7 @@ COMMANDS: dict[str, Command] = {
     "bloquear": commands.block,
     "desbloquear": commands.unblock,
     "servicos": commands.services,
-    "servico": commands.service,
+    "servico": cashbook.service,
     "horario": commands.hours,
     "clientes": commands.clients,
     "cliente": commands.client,
@@ -42,10 +42,12 @@ COMMANDS: dict[str, Command] = {
     "compareceu": commands.attended,
     "avisar": commands.notice,
     "profissionais": commands.professionals,
-    "profissional": commands.professional,
+    "profissional": cashbook.professional,
     "responder": staff.respond,
     "encerrar": staff.end,
     "atendimentos": staff.open_chats,
+    "cobrado": cashbook.charged,
+    "caixa": cashbook.cash,
 }
 
 # The answers to a question a command asked ("1 - Enviar"), by the action it left in the data.

@@ -138,7 +138,7 @@ def services(ctx: Context, args: str) -> Reply:
     if args.strip():
         raise Usage()
     rows = Service.select().order_by(Service.active.desc(), Service.id)
-    return ctx.reply(texts.admin_services([texts.service_line(s.id, s.name, s.duration, s.active) for s in rows]))
+    return ctx.reply(texts.admin_services([texts.service_line(s.id, s.name, s.duration, s.active, s.price_cents) for s in rows]))
 
 
 def clients(ctx: Context, args: str) -> Reply:

@@ -234,7 +234,7 @@ def _did_you_mean(turn: Turn, service_id: int, name: str) -> Reply:
 
 
 def _service_prompt(services: list[Service]) -> str:
-    return texts.choose_service([(s.name, s.duration) for s in services])
+    return texts.choose_service([(s.name, s.duration, s.price_cents) for s in services])
 
 
 def choose_service(turn: Turn) -> Reply:

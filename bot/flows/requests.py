@@ -62,7 +62,7 @@ def answer_question(turn: Turn, intent: Intent | None, reading: Reading) -> str 
     if intent is Intent.ADDRESS:
         return texts.address(turn.settings.business_address)
     if intent is Intent.SERVICES:
-        return texts.services_and_prices([(s.name, s.duration, getattr(s, "price_cents", None))
+        return texts.services_and_prices([(s.name, s.duration, s.price_cents)
                                           for s in Service.offered()])
     if intent is Intent.THANKS:
         return texts.YOU_ARE_WELCOME

@@ -40,8 +40,8 @@ class Catalog:
 def load_catalog(business: str, timezone: ZoneInfo) -> Catalog:
     """The catalog of the business in the database: active services and professionals, and the
     opening hours of the business and of each professional together (needs a connection)."""
-    # Prices arrive with the pricing work on storage/models.py; until then services carry none.
-    services = tuple(Offer(s.id, s.name, getattr(s, "price", None)) for s in Service.offered())
+    services = tuple(Offer(s.id, s.name, None if s.price_cents is None else Decimal(s.price_cents) / 100)
+                     for s in Service.offered())
     professionals = tuple(Offer(p.id, p.name) for p in Professional.active_ones())
     hours: dict[int, list[tuple[int, int]]] = {}
     for per_weekday in weekly_hours([p.id for p in professionals]).values():
