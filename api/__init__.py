@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import errors, headers, health, openapi, routes
+from api import calendar, errors, headers, health, metrics, openapi, routes
 
 
 def init_app(app: Flask) -> None:
-    """Registers the API, /openapi.json, /healthz, the JSON errors and the security headers."""
+    """Registers the API, /openapi.json, /healthz, /calendar/<token>.ics, /metrics, the JSON errors and the security headers."""
     openapi.init_app(app).register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(metrics.bp)
     errors.init_app(app)  # after flask-smorest's own handler, which it replaces: every error is {"error": ...}
     headers.init_app(app)
