@@ -5,7 +5,8 @@ an unknown one is a bare 404.
 Each appointment is one VEVENT whose UID never changes, timed in the business time zone (TZID
 with its VTIMEZONE, so calendar apps show local time across daylight-saving changes), with a
 SEQUENCE that grows with each reschedule and with the final status, and STATUS:CANCELLED once
-cancelled, so subscribed calendars update or drop it.
+cancelled, so subscribed calendars update or drop it. The business feed names each event's
+professional when there are several.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from flask import Blueprint, Response, current_app
 
 from bot import texts
 from storage import calendar_feeds, clock
-from storage.models import Appointment, AppointmentStatus, CalendarFeed
+from storage.models import Appointment, AppointmentStatus, CalendarFeed, Professional
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def render(feed: CalendarFeed, now: dt.datetime) -> bytes:
     settings = current_app.config["SETTINGS"]
     tz = settings.timezone
     business_feed = feed.professional_id is None
+    named = business_feed and Professional.several()  # "com João" only where there is a choice
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -67,7 +69,7 @@ def render(feed: CalendarFeed, now: dt.datetime) -> bytes:
         event.add("dtend", appointment.end.astimezone(tz))
         event.add("summary", texts.calendar_event_summary(
             first_name(appointment.user.name), appointment.type, appointment.id,
-            appointment.professional.name if business_feed else None))
+            appointment.professional.name if named else None))
         event.add("status", "CANCELLED" if appointment.status == AppointmentStatus.CANCELLED else "CONFIRMED")
         event.add("sequence", sequence(appointment))
         event.add("transp", "TRANSPARENT" if appointment.status == AppointmentStatus.CANCELLED else "OPAQUE")
