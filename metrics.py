@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import peewee
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -49,7 +50,7 @@ class DatabaseCollector:
 
     def collect(self):
         m = OutboundMessage
-        by_kind_status = list(m.select(m.kind, m.status, m.id.count()).group_by(m.kind, m.status).tuples())
+        by_kind_status = list(m.select(m.kind, m.status, peewee.fn.COUNT(m.id)).group_by(m.kind, m.status).tuples())
 
         received = CounterMetricFamily("agendador_messages_received", "Inbound WhatsApp messages received")
         received.add_metric([], InboundMessage.select().count())
