@@ -29,9 +29,9 @@ from storage.models import (
     Service,
     User,
 )
-from tests.helpers import ADMIN_PHONE, SAO_PAULO, WhatsApp, freeze, local
+from tests.helpers import ADMIN_PHONE, SAO_PAULO, WEBHOOK_SECRET, WhatsApp, freeze, local
 
-SECRET = "whsec_test_0123456789"
+SECRET = WEBHOOK_SECRET
 MONDAY = local(2026, 12, 7, 8, 0)
 ANA = "+5511988887777"
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
