@@ -62,6 +62,22 @@ def parse_people(value: str, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(people))
 
 
+MAX_URL = 2000
+
+
+def parse_urls(value: str) -> tuple[str, ...]:
+    """Reads WEBHOOK_URLS: comma-separated http(s) URLs, each once."""
+    urls = []
+    for part in str(value or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.match(r"^https?://[^\s/?#]+", part, re.IGNORECASE) or len(part) > MAX_URL or any(c.isspace() for c in part):
+            raise ConfigError(f"WEBHOOK_URLS has an entry that is not an http(s) URL: {part[:80]!r}")
+        urls.append(part)
+    return tuple(dict.fromkeys(urls))
+
+
 def _clock_time(value: str, name: str) -> dt.time:
     try:
         return dt.time.fromisoformat(str(value).strip())
@@ -123,6 +139,11 @@ class Settings:
     db_pool_wait: float = 5.0
     db_stale_timeout: int = 280
     db_timeout: float = 5.0
+    # Outbound webhooks (scheduler/webhooks.py): where events go, the secret that signs them.
+    webhook_urls: tuple[str, ...] = ()
+    webhook_secret: str | None = None
+    webhook_max_attempts: int = 20  # with the outbox backoff (15 s doubling, 30 min cap): about 7 hours
+    webhook_timeout: float = 5.0  # seconds per delivery attempt
 
     _ENV = {
         "app_env": ("APP_ENV", str),
@@ -164,6 +185,10 @@ class Settings:
         "db_pool_size": ("DB_POOL_SIZE", lambda v: _positive_number(v, "DB_POOL_SIZE", int)),
         "db_pool_wait": ("DB_POOL_WAIT", lambda v: _positive_number(v, "DB_POOL_WAIT")),
         "db_timeout": ("DB_TIMEOUT", lambda v: _positive_number(v, "DB_TIMEOUT")),
+        "webhook_urls": ("WEBHOOK_URLS", parse_urls),
+        "webhook_secret": ("WEBHOOK_SECRET", str),
+        "webhook_max_attempts": ("WEBHOOK_MAX_ATTEMPTS", lambda v: _positive_number(v, "WEBHOOK_MAX_ATTEMPTS", int)),
+        "webhook_timeout": ("WEBHOOK_TIMEOUT", lambda v: _positive_number(v, "WEBHOOK_TIMEOUT")),
     }
 
     @classmethod
@@ -213,6 +238,8 @@ class Settings:
         for name in PRODUCTION_SECRETS:
             if not getattr(self, name.lower()):
                 raise ConfigError(f"{name} is required when APP_ENV=production")
+        if self.webhook_urls and not self.webhook_secret:
+            raise ConfigError("WEBHOOK_SECRET is required when WEBHOOK_URLS is set and APP_ENV=production")
 
     @property
     def sender_kind(self) -> str:

@@ -36,7 +36,7 @@ logger_class = OneLineLogger
 
 
 def on_starting(server):
-    """Refuses to start, in one line, when production secrets are missing."""
+    """Refuses to start, in one line, when production secrets are missing; empties the metrics directory."""
     from config import ConfigError, Settings
 
     try:
@@ -44,3 +44,23 @@ def on_starting(server):
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
+    _empty_metrics_dir()
+
+
+def _empty_metrics_dir() -> None:
+    """PROMETHEUS_MULTIPROC_DIR (metrics.py): each start begins with no old processes' files."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        return
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    """A worker that exits leaves its counters to the others' sum, but not its live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -26,7 +26,7 @@ from api.schemas import (
     UserSchema,
 )
 from api.validation import Blueprint
-from storage import booking, clock
+from storage import booking, clock, people
 from storage.availability import Rules
 from storage.db import run_in_transaction
 from storage.folding import fold
@@ -77,8 +77,7 @@ class Users(MethodView):
         def register() -> int | None:
             # Someone who wrote without giving a name is registered under the name given here.
             person = User.identify(new["phone"], None, clock.now())
-            named = User.update(name=new["name"]).where((User.id == person.id) & User.name.is_null()).execute()
-            return person.id if named else None
+            return person.id if people.register(person.id, new["name"], clock.now()) else None
 
         user_id = run_in_transaction(register)
         if user_id is None:

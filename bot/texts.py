@@ -366,7 +366,8 @@ def booked_by_business(name: str, service: str, day: str, time: str, business: s
 
 ADMIN_USAGE = {
     "ajuda": "*ajuda* - esta lista",
-    "agenda": "*agenda* [hoje|amanhã|25/12|semana] [profissional] - ex.: *agenda amanhã*",
+    "agenda": ("*agenda* [hoje|amanhã|25/12|semana] [profissional] - ex.: *agenda amanhã* | *agenda link*"
+               " - a agenda no calendário do celular (*agenda link novo* troca o link)"),
     "cancelar": "*cancelar #12* [motivo] - ex.: *cancelar #12 cliente pediu*",
     "marcar": "*marcar* <telefone> <nome> <serviço> <data> <hora> - ex.: *marcar 11988887777 João Corte amanhã 15h*",
     "bloquear": "*bloquear* [profissional] <data> [início-fim] - ex.: *bloquear 25/12* ou *bloquear 24/12 12:00-14:00*",
@@ -499,6 +500,36 @@ def admin_already_cancelled(ref: str) -> str:
 
 def more_in_agenda(count: int) -> str:
     return f"... e mais {count}: envie *agenda*"
+
+
+# --- calendar feeds (`agenda link`, GET /calendar/<token>.ics) ----------------------------------------------
+
+
+def calendar_event_summary(first_name: str, service: str, appointment_id: int, professional: str | None) -> str:
+    """An appointment's title in the calendar app; the business feed names the professional."""
+    who = f" com {professional}" if professional else ""
+    return f"{first_name} - {service}{who} #{appointment_id}"
+
+
+def calendar_name(business: str, professional: str | None) -> str:
+    return f"{business} - {professional}" if professional else business
+
+
+def calendar_link(url: str, whose: str | None, rotated: bool) -> str:
+    """The feed URL sent by `agenda link` (whose: the professional's name; None for the business)."""
+    agenda = f"a agenda de *{whose}*" if whose else "a agenda do negócio"
+    head = ("🔄 Link novo criado; o antigo parou de funcionar.\n" if rotated else "")
+    return (head + f"📅 Para ver {agenda} no calendário do celular, assine este link:\n{url}\n\n"
+            "No iPhone: Ajustes > Calendário > Contas > Adicionar conta > Outra > Adicionar calendário assinado. "
+            "No Google Agenda (pelo computador): Outras agendas > + > Do URL.\n"
+            "🔒 Quem tiver o link vê os horários: não compartilhe. Se vazar, envie *agenda link novo*.")
+
+
+def calendar_link_no_public_url(path: str) -> str:
+    """`agenda link` when PUBLIC_URL is unset: the path, and how to make it a full link."""
+    return (f"📅 O link do calendário é *{path}* no endereço do seu sistema, mas o endereço público não está "
+            "configurado. Peça a quem cuida do sistema para definir *PUBLIC_URL* (ex.: https://agenda.suaempresa.com) "
+            "e envie *agenda link* de novo.")
 
 
 def service_created(line: str) -> str:

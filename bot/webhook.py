@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import time
 import uuid
 
 import peewee
@@ -14,6 +15,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+import metrics
 from bot import engine, texts
 from bot.inbound import refusal
 from bot.turn import Inbound
@@ -114,6 +116,7 @@ def inbound():
                       tap_title=(form.get("ButtonText") or form.get("ListTitle") or "").strip() or None,
                       replied_to=form.get("OriginalRepliedMessageSid") or None)
     settings = current_app.config["SETTINGS"]
+    started = time.perf_counter()
     try:
         outcome = engine.handle(message, settings)
     except engine.SidReused:
@@ -128,6 +131,8 @@ def inbound():
     except Exception as exc:  # a bug must still get the person a kind answer
         logger.error("error while answering a message", exc_info=exc)
         return twiml(texts.GENERIC_ERROR)
+    finally:
+        metrics.TURN_SECONDS.observe(time.perf_counter() - started)
     if outcome.deliver is not None:
         current_app.extensions["handoff"].replies(outcome.deliver)
     if outcome.transcribe is not None:

@@ -19,3 +19,5 @@ def init_app(app: Flask) -> None:
     if settings.production and not settings.twilio_reminder_content_sid:
         logger.warning("TWILIO_REMINDER_CONTENT_SID is unset: reminders go out as free text, which "
                        "WhatsApp refuses (error 63016) outside 24 hours after the customer's last message")
+    if settings.webhook_urls and not settings.webhook_secret:
+        logger.warning("WEBHOOK_URLS is set without WEBHOOK_SECRET: events go out unsigned (refused in production)")

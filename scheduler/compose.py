@@ -118,6 +118,7 @@ TEMPLATE_SETTINGS = {
     OutboxKind.STAFF_MESSAGE: "TWILIO_NOTICE_CONTENT_SID",
     OutboxKind.STAFF_ALERT: "TWILIO_ALERT_CONTENT_SID",
     OutboxKind.SUMMARY: "TWILIO_ALERT_CONTENT_SID",
+    OutboxKind.WEBHOOK: None,  # not a WhatsApp message: POSTed to WEBHOOK_URLS (scheduler/webhooks.py)
 }
 WINDOW = dt.timedelta(hours=24)
 

@@ -21,7 +21,7 @@ import peewee
 
 from bot.flows import handoff
 from config import Settings
-from scheduler import outcomes, reminders, replies, summaries, voice
+from scheduler import outcomes, reminders, replies, summaries, voice, webhooks
 from scheduler.compose import Skip, compose
 from scheduler.sender import Outgoing, Sender, SendError
 from storage import clock
@@ -98,6 +98,7 @@ class Dispatcher:
         self.batch = batch
         self.limiter = RateLimiter(settings.outbox_rate)
         self.stopping = threading.Event()
+        self.webhooks = webhooks.WebhookSender(settings.webhook_secret, settings.webhook_timeout)
         self.executor = ThreadPoolExecutor(settings.outbox_threads, thread_name_prefix="outbox-send")
         self._results: queue.Queue = queue.Queue()
         self._in_flight = 0
@@ -186,8 +187,11 @@ class Dispatcher:
             if self.stopping.is_set():
                 release.append(row)
                 continue
-            if row.attempts > self.settings.outbox_max_attempts:
+            if row.attempts > self.max_attempts(row):
                 self._finish(row, OutboxStatus.FAILED, summary, error_code=row.error_code)
+                continue
+            if row.kind == OutboxKind.WEBHOOK:  # an HTTP POST, not a WhatsApp message: no rate limit
+                self._submit(row, webhooks.outgoing(row), self.webhooks.send)
                 continue
             appointment = appointments.get(row.appointment_id)
             try:
@@ -225,11 +229,17 @@ class Dispatcher:
                 return False
             self._drain(timeout=delay)
 
-    def _submit(self, row: OutboundMessage, message: Outgoing) -> None:
+    def max_attempts(self, row: OutboundMessage) -> int:
+        """Attempts before a row fails for good: webhooks retry for hours, messages for minutes."""
+        if row.kind == OutboxKind.WEBHOOK:
+            return self.settings.webhook_max_attempts
+        return self.settings.outbox_max_attempts
+
+    def _submit(self, row: OutboundMessage, message: Outgoing, send: Callable[[Outgoing], str | None] | None = None) -> None:
         while self._in_flight >= self.settings.outbox_threads * 2:
             self._drain(timeout=0.5)
         self._in_flight += 1
-        future: Future = self.executor.submit(self.sender.send, message)
+        future: Future = self.executor.submit(send or self.sender.send, message)
         future.add_done_callback(lambda f, r=row, m=message: self._results.put((r, m, f)))
 
     def _drain(self, timeout: float | None = None, until_empty: bool = False) -> None:
@@ -266,7 +276,7 @@ class Dispatcher:
         would queue on the GIL at every reply."""
         now = clock.now()
         queries = [outcomes.record(row, message, future.exception() or future.result(),
-                                   self.settings.outbox_max_attempts, now) for row, message, future in batch]
+                                   self.max_attempts(row), now) for row, message, future in batch]
         run_in_transaction(lambda: [query.execute() for query in queries])
 
     def _account(self, future: Future, summary: PassSummary) -> None:
@@ -287,7 +297,7 @@ class Dispatcher:
         summary.failed += 1
 
     def _retry_or_fail(self, row: OutboundMessage, code: int | None, summary: PassSummary) -> None:
-        if row.attempts >= self.settings.outbox_max_attempts:
+        if row.attempts >= self.max_attempts(row):
             self._finish(row, OutboxStatus.FAILED, summary, error_code=code)
             return
         outcomes.retry(row, code, clock.now()).execute()

@@ -6,6 +6,7 @@ import logging
 import click
 from flask import Flask
 
+from storage import events
 from storage.db import connection, database, make_database
 from storage.demo import seed_demo
 from storage.migrate import upgrade
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     database.initialize(make_database(
         settings.database_url, pool_size=settings.db_pool_size, pool_wait=settings.db_pool_wait,
         stale_timeout=settings.db_stale_timeout, timeout=settings.db_timeout))
+    events.configure(settings.webhook_urls, settings.timezone)
 
     # peewee connects on the first query of a request (autoconnect), so pages that need no
     # database never take a connection; this returns it to the pool when the request ends.

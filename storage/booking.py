@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from storage import money, outbox
+from storage import events, money, outbox
 from storage.availability import Calendar, Rules
 from storage.db import locking, run_in_transaction, utc
 from storage.models import MAX_DURATION, Appointment, AppointmentStatus, OutboxKind, Professional, Service, User
@@ -156,6 +156,7 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
                 scheduled_at=now, source=source, created_at=now, updated_at=now,
                 price_cents=service.price_cents)  # kept as booked: a later price change leaves it
             _tell_professional(made, "booked")
+            events.appointment_changed(events.APPOINTMENT_CREATED, made.id, now)
             return made
         raise refusal
 
@@ -218,6 +219,7 @@ def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now
         outbox.cancel_pending(appointment_id)
         moved = Appointment.get_by_id(appointment_id)
         _tell_professional(moved, "moved")
+        events.appointment_changed(events.APPOINTMENT_RESCHEDULED, appointment_id, now, previous=current)
         return moved
 
     return run_in_transaction(work)
@@ -277,6 +279,7 @@ def cancel(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Polic
             raise NotBooked()
         outbox.cancel_pending(appointment_id)
         _tell_professional(appointment, "cancelled")
+        events.appointment_changed(events.APPOINTMENT_CANCELLED, appointment_id, now)
         if notify:
             user = User.get_by_id(appointment.user_id)
             outbox.enqueue(OutboxKind.CANCELLATION, user, appointment_id=appointment_id,
@@ -296,11 +299,12 @@ def confirm(appointment_id: int, *, now: dt.datetime) -> bool:
 
 
 def mark(appointment_id: int, status: AppointmentStatus, *, now: dt.datetime) -> Appointment:
-    """Records the outcome of a booked appointment: done or no-show."""
+    """Records the outcome of a booked appointment: done or no-show (or corrects one recorded)."""
     if status not in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW):
         raise ValueError("mark() records done or no_show")
 
     def work() -> Appointment:
+        before = locking(Appointment.select(Appointment.status).where(Appointment.id == appointment_id)).scalar()
         updated = (Appointment.update(status=status, updated_at=now)
                    .where((Appointment.id == appointment_id)
                           & Appointment.status.in_([AppointmentStatus.BOOKED.value,
@@ -313,6 +317,8 @@ def mark(appointment_id: int, status: AppointmentStatus, *, now: dt.datetime) ->
         if updated != 1:
             raise NotBooked()
         outbox.cancel_pending(appointment_id)
+        if AppointmentStatus(before) != status:  # marking it again the same way tells nobody twice
+            events.appointment_changed(events.OUTCOMES[status], appointment_id, now)
         return appointment
 
     return run_in_transaction(work)

@@ -46,6 +46,7 @@ class OutboxKind(str, enum.Enum):
     CANCELLATION = "cancellation"
     CONFIRMATION = "confirmation"
     SUMMARY = "summary"
+    WEBHOOK = "webhook"  # an event POSTed to one of WEBHOOK_URLS (scheduler/webhooks.py), not a WhatsApp message
 
 
 class EnumField(peewee.CharField):
@@ -421,6 +422,8 @@ class OutboundMessage(BaseModel):
             (("claim_token",), False),
             (("user", "created_at"), False),
             (("recipient", "created_at"), False),
+            (("kind", "status"), False),  # /metrics: counts by kind and status
+            (("status", "created_at"), False),  # /metrics: the oldest pending row
         )
 
     DELIVERED = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
@@ -537,5 +540,20 @@ class AuditLog(BaseModel):
         indexes = ((("created_at",), False), (("appointment_id",), False))
 
 
+class CalendarFeed(BaseModel):
+    """An iCalendar feed at a secret URL: the business's (scope `business`, no professional) or
+    one professional's (scope `professional:<id>`). One per scope; rotating replaces the token."""
+
+    scope = peewee.CharField(max_length=32, unique=True)
+    professional = peewee.ForeignKeyField(Professional, null=True, on_delete="CASCADE")
+    token = peewee.CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField(default=clock.now)
+    rotated_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "calendar_feeds"
+
+
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
-          InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate, Handoff, SickDay)
+          InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate, Handoff, SickDay,
+          CalendarFeed)

@@ -11,6 +11,7 @@ API_TOKEN = "test-api-token-0123456789"
 AUTH_TOKEN = "test-twilio-auth-token-0123"
 ACCOUNT_SID = "AC" + "0" * 32
 ADMIN_PHONE = "+5511900000001"
+WEBHOOK_SECRET = "whsec_test_0123456789"  # signs outbound webhook events in tests
 SAO_PAULO = Settings().timezone
 
 

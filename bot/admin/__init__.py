@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from bot import choices, texts
-from bot.admin import cashbook, commands, staff
+from bot.admin import calendar_link, cashbook, commands, staff
 from bot.admin.commands import Context, Refused
 from bot.admin.parsing import Usage
 from bot.states import State
@@ -28,7 +28,7 @@ Command = Callable[[Context, str], Reply]
 
 COMMANDS: dict[str, Command] = {
     "ajuda": commands.help_command,
-    "agenda": commands.agenda,
+    "agenda": calendar_link.agenda,  # the day's agenda, or `agenda link`
     "cancelar": commands.cancel,
     "marcar": commands.book,
     "bloquear": commands.block,

@@ -13,7 +13,7 @@ from bot.display import contact, day_label, owner_line, time_label
 from bot.names import valid_name
 from bot.states import State
 from bot.turn import Reply, Turn
-from storage import booking, outbox, phones
+from storage import booking, outbox, people, phones
 from storage.availability import weekly_hours
 from storage.db import locking
 from storage.folding import fold
@@ -258,8 +258,8 @@ def book(ctx: Context, args: str) -> Reply:
         name = valid_name(name_text)
         if name is None:
             return ctx.reply(texts.ADMIN_NEEDS_NAME)
-        User.update(name=name).where(User.id == user.id).execute()
-        user.name = name
+        people.register(user.id, name, ctx.turn.now)
+        user = User.get_by_id(user.id)
     try:
         appointment = booking.book(user_id=user.id, service=service, start=start, rules=ctx.rules,
                                    now=ctx.turn.now, policy=booking.ADMIN, source="admin")

@@ -7,6 +7,7 @@ from bot.names import valid_name
 from bot.nlu.people import person_name
 from bot.states import State
 from bot.turn import Reply, Turn, unclear
+from storage import people
 from storage.models import User
 
 
@@ -56,7 +57,7 @@ def register(turn: Turn, name: str) -> Reply:
     """Registers the person writing under that name; then shows the menu, or follows the request
     they made before giving their name."""
     # Only if still nameless: the owner may have registered them meanwhile, with another name.
-    User.update(name=name).where((User.id == turn.contact.id) & User.name.is_null()).execute()
+    people.register(turn.contact.id, name, turn.now)
     turn.user = User.get_by_id(turn.contact.id)
     pending = turn.data.get("pending")
     if not pending:
