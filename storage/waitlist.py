@@ -177,10 +177,11 @@ def backfill(now: dt.datetime, rules: Rules, settings: Settings) -> int:
     """Offers free time to the waitlist, first come first served; returns how many offers were
     made. Safe from any number of processes at once: each offer is decided under the locks."""
     today, last = now.astimezone(rules.tz).date(), rules.last_day(now)
-    waiting = (WaitlistEntry.select(WaitlistEntry, User).join(User)
-               .where((WaitlistEntry.status == WaitlistStatus.WAITING)
-                      & (WaitlistEntry.day >= today.isoformat()) & (WaitlistEntry.day <= last.isoformat()))
-               .order_by(WaitlistEntry.created_at, WaitlistEntry.id))
+    # Read in full first: an open cursor would keep an old snapshot under the offers' writes.
+    waiting = list(WaitlistEntry.select(WaitlistEntry, User).join(User)
+                   .where((WaitlistEntry.status == WaitlistStatus.WAITING)
+                          & (WaitlistEntry.day >= today.isoformat()) & (WaitlistEntry.day <= last.isoformat()))
+                   .order_by(WaitlistEntry.created_at, WaitlistEntry.id))
     offers = unreachable = 0
     fruitless: set[tuple] = set()  # what found no free time in this pass: the next alike need not look
     durations = {s.id: dt.timedelta(minutes=s.duration) for s in Service.select(Service.id, Service.duration)}

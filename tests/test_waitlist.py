@@ -207,7 +207,7 @@ def test_a_hold_that_runs_out_goes_to_the_next_and_a_late_yes_is_told_kindly(sho
     assert [o.user_id for o in offers()] == [ana.id, dora.id]
 
     assert chat.send("sim") == texts.OFFER_EXPIRED
-    assert not Appointment.select().where((Appointment.user == ana.id)).exists()
+    assert not Appointment.select().where(Appointment.user == ana.id).exists()
     assert entry_of(dora).status == WaitlistStatus.OFFERED  # Dora's hold untouched
 
 
