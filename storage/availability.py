@@ -2,7 +2,7 @@
 live holds of waitlist offers (a hold is busy for everyone but the customer it is offered to).
 
 Computed in the business time zone, answered in UTC. One `Calendar` loads everything a window
-of days needs in three queries, then answers per day in memory.
+of days needs in four queries, then answers per day in memory.
 """
 from __future__ import annotations
 

@@ -145,7 +145,8 @@ def _offer(entry_id: int, rules: Rules, settings: Settings, now: dt.datetime) ->
             return False
         wanted = _candidates(entry)
         locked = [row[0] for row in locking(Professional.select(Professional.id)
-                                            .where(Professional.id.in_(wanted or [0]))
+                                            .where(Professional.id.in_(wanted or [0])
+                                                   & (Professional.active == True))  # noqa: E712
                                             .order_by(Professional.id)).tuples()]
         duration = dt.timedelta(minutes=service.duration)
         found = _first_free(entry, locked, duration, rules, now)  # read under the locks
