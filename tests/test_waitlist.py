@@ -302,3 +302,23 @@ def test_a_no_show_marked_early_frees_the_rest_of_a_long_appointment(shop, worke
     worker.at(local(2026, 12, 8, 9, 0))
     entry = entry_of(ana)
     assert entry.status == WaitlistStatus.OFFERED and entry.held_start == NINE_THIRTY.astimezone(dt.UTC)
+
+
+def test_a_tap_on_the_offer_button_answers_it_and_a_bare_number_later_answers_the_menu(shop, worker, whatsapp, app):
+    ana = User.create(name="Ana", phone=ANA)
+    chat = whatsapp(ANA)
+    chat.send("oi")
+    in_line(ana, shop["corte"])
+    booking.cancel(shop["nine"].id, rules=RULES, now=clock.now())
+    app.config["SETTINGS"].interactive = True
+    worker.at(NOW + dt.timedelta(minutes=1))
+    offer = [m for m in worker.sender.sent if m.to == ANA]
+    assert len(offer) == 1 and offer[0].content_sid and offer[0].body is None  # sent as buttons
+    app.config["SETTINGS"].interactive = False
+    freeze(NOW + dt.timedelta(minutes=2))
+    chat.send("oi")  # something else first
+    booked_text = texts.offer_booked("Corte", "terça-feira, 08/12/2026", "09:00", "Barbearia Teste")
+    assert chat.send("1") != booked_text  # the menu's Agendar, not the offer
+    assert entry_of(ana).status == WaitlistStatus.OFFERED
+    assert chat.send("Sim, quero", ButtonPayload="offer:1", ButtonText="Sim, quero") == booked_text
+    assert entry_of(ana).status == WaitlistStatus.BOOKED

@@ -110,7 +110,8 @@ def words(turn: Turn) -> Reply | None:
 
 def offer_reply(turn: Turn) -> Reply | None:
     """`sim`/`1` or `não`/`2` (or a tap on the offer's buttons) answering the customer's latest
-    offer: the first message after it, or any while the hold is live and no flow is under way.
+    offer: the first message after it, or a worded `sim`/`não` while the hold is live and no flow
+    is under way.
     Accepting books the held slot; after the hold ran out the customer is told kindly and nothing
     changes. None for anything else."""
     if turn.user is None:
@@ -124,7 +125,9 @@ def offer_reply(turn: Turn) -> Reply | None:
         return None
     first_after = turn.last_inbound_at is None or turn.last_inbound_at < entry.offered_at
     live = entry.status == WaitlistStatus.OFFERED and entry.hold_until > turn.now
-    if not (tapped is not None or first_after or (live and turn.state in IDLE)):
+    # A bare number later on answers the menu on screen, not the offer; a "sim" still does.
+    worded = choices.number(turn.text) is None
+    if not (tapped is not None or first_after or (live and worded and turn.state in IDLE)):
         return None
     if answer is False:
         waitlist.decline(entry.id, turn.user.id, turn.now)
