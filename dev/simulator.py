@@ -24,7 +24,8 @@ from storage.models import InboundMessage, OutboundMessage, OutboxKind, OutboxSt
 
 SHOWN = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 KIND_LABELS = {OutboxKind.REMINDER: "lembrete", OutboxKind.NOTICE: "aviso", OutboxKind.CANCELLATION: "aviso",
-               OutboxKind.CONFIRMATION: "confirmação", OutboxKind.SUMMARY: "resumo"}
+               OutboxKind.CONFIRMATION: "confirmação", OutboxKind.SUMMARY: "resumo",
+               OutboxKind.OFFER: "vaga"}
 
 
 @dataclass(frozen=True)
