@@ -322,3 +322,17 @@ def test_a_tap_on_the_offer_button_answers_it_and_a_bare_number_later_answers_th
     assert entry_of(ana).status == WaitlistStatus.OFFERED
     assert chat.send("Sim, quero", ButtonPayload="offer:1", ButtonText="Sim, quero") == booked_text
     assert entry_of(ana).status == WaitlistStatus.BOOKED
+
+
+def test_the_daily_summary_lists_the_day_s_waitlist_and_unconfirmed_appointments(shop, worker):
+    from tests.helpers import ADMIN_PHONE
+
+    ana = User.create(name="Ana", phone=ANA)
+    in_line(ana, shop["corte"])
+    booking.confirm(shop["nine_thirty"].id, now=clock.now())
+    worker.at(local(2026, 12, 8, 7, 0) + dt.timedelta(seconds=5))
+    summary = [m.body for m in worker.sender.sent if m.to == ADMIN_PHONE and m.body.startswith("☀️")]
+    assert len(summary) == 1
+    assert texts.summary_waitlist([texts.summary_waitlist_line("Ana", "Corte", None, False)]) in summary[0]
+    assert texts.summary_unconfirmed([texts.summary_unconfirmed_line(shop["nine"].id, "09:00", "Bia", "Corte")]) \
+        in summary[0]
