@@ -873,7 +873,7 @@ WAITLIST_WORDS = ("lista de espera", "entrar na lista", "lista", "espera", "fila
 
 
 def join_waitlist_option(day: str, window: str | None = None) -> str:
-    return f"Entrar na lista de espera ({day}{' ' + window if window else ''})"
+    return f"Lista de espera ({day}{' ' + window if window else ''})"
 
 
 def waitlist_option_line(number: int, day: str, window: str | None = None) -> str:
