@@ -114,6 +114,10 @@ class Settings:
     stt_model: str = "whisper-1"
     handoff_timeout: dt.timedelta = dt.timedelta(hours=2)  # staff silence after which the bot takes the chat back
     twilio_alert_content_sid: str | None = None  # approved template for alerts to the staff: {"1": text}
+    waitlist_hold: dt.timedelta = dt.timedelta(minutes=15)  # how long a freed slot waits for the one offered it
+    confirm_deadline: dt.timedelta | None = None  # unconfirmed this long before: staff told (None: off)
+    auto_release: bool = False  # at CONFIRM_DEADLINE, release the unconfirmed appointment to the waitlist
+    twilio_offer_content_sid: str | None = None  # approved template for waitlist offers (see README)
     public_url: str | None = None
     admin_phones: tuple[str, ...] = ()
     api_token: str | None = None
@@ -161,6 +165,11 @@ class Settings:
         "stt_model": ("STT_MODEL", str),
         "handoff_timeout": ("HANDOFF_TIMEOUT", lambda v: parse_duration(v, "HANDOFF_TIMEOUT")),
         "twilio_alert_content_sid": ("TWILIO_ALERT_CONTENT_SID", str),
+        "waitlist_hold": ("WAITLIST_HOLD", lambda v: _positive_duration(v, "WAITLIST_HOLD")),
+        "confirm_deadline": ("CONFIRM_DEADLINE", lambda v: None if v.strip().lower() in ("off", "0")
+                             else _positive_duration(v, "CONFIRM_DEADLINE")),
+        "auto_release": ("AUTO_RELEASE", lambda v: _switch(v, "AUTO_RELEASE")),
+        "twilio_offer_content_sid": ("TWILIO_OFFER_CONTENT_SID", str),
         "public_url": ("PUBLIC_URL", str),
         "admin_phones": ("ADMIN_PHONES", lambda v: parse_people(v, "ADMIN_PHONES")),
         "api_token": ("API_TOKEN", str),
@@ -248,6 +257,13 @@ class Settings:
         if self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from:
             return "twilio"
         return "console"
+
+
+def _positive_duration(value: str, name: str) -> dt.timedelta:
+    duration = parse_duration(value, name)
+    if duration.total_seconds() <= 0:
+        raise ConfigError(f"{name} must be longer than zero (got {value!r})")
+    return duration
 
 
 def _switch(value: str, name: str) -> bool:

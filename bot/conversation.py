@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import admin
-from bot.flows import appointments, booking, guards, handoff, menu, registration, requests
+from bot.flows import appointments, booking, guards, handoff, menu, registration, requests, waitlist
 from bot.states import State
 from bot.turn import Reply, Route, Step, Turn
 
@@ -28,12 +28,14 @@ ROUTES = Routes(
     filters=(
         ("rate limit", guards.rate_limit),
         ("staff answer by swipe", handoff.swiped),
+        ("waitlist offer reply", waitlist.offer_reply),
         ("reminder reply", appointments.reminder_reply),
         ("parar / voltar", guards.opt_out),
         ("in a handoff", handoff.relayed),
         ("media or too long", guards.unreadable),
         ("admin command", admin.command),
         ("asks for a person", handoff.asked),
+        ("waitlist words", waitlist.words),
         ("a clear request", requests.follow),
     ),
     fallbacks=(

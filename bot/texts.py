@@ -890,7 +890,9 @@ def phone_taken_by(name: str) -> str:
 
 
 STAFF_EVENTS = {"booked": "📅 Novo agendamento", "moved": "🔁 Agendamento remarcado",
-                "cancelled": "❌ Agendamento cancelado", "reassigned": "📅 Agendamento passado para você"}
+                "cancelled": "❌ Agendamento cancelado", "reassigned": "📅 Agendamento passado para você",
+                "unconfirmed": "⏳ Ainda sem confirmação do cliente",
+                "released": "🔓 Liberado por falta de confirmação (oferecido à lista de espera)"}
 STAFF_APPOINTMENT_GONE = "Um agendamento seu mudou; envie *agenda* para ver o dia."
 
 
@@ -1073,3 +1075,88 @@ def yesterday_figures(attended: int, revenue: int, no_shows: int) -> str:
 REPORT_COLUMNS = ("data", "hora", "agendamento", "cliente", "serviço", "profissional", "status", "preço",
                   "valor cobrado", "valor", "comissão %", "comissão")
 REPORT_STATUS = {"done": "atendido", "no_show": "faltou"}
+
+
+# --- waitlist and confirmation policy ----------------------------------------------------------------
+
+WAITLIST_WORDS = ("lista de espera", "entrar na lista", "lista", "espera", "fila")
+
+
+def join_waitlist_option(day: str, window: str | None = None) -> str:
+    return f"Lista de espera ({day}{' ' + window if window else ''})"
+
+
+def waitlist_option_line(number: int, day: str, window: str | None = None) -> str:
+    """The waitlist as one more numbered option under the ones shown."""
+    return numbered([join_waitlist_option(day, window)], start=number)
+
+
+def waitlist_joined(service: str, day: str, window: str | None, hold_minutes: int) -> str:
+    part = f" {window}" if window else ""
+    return (f"📝 Pronto! Você está na *lista de espera* de *{service}* em *{day}*{part}.\n"
+            f"Se um horário vagar, te mando uma mensagem e guardo a vaga por *{hold_minutes} min* para você.\n\n"
+            "Envie *lista de espera* para ver sua lista, ou *sair da lista* para sair.")
+
+
+def waitlist_already(service: str, day: str) -> str:
+    return (f"Você já está na lista de espera de *{service}* em *{day}*. 😉 Te aviso se vagar um horário.\n\n"
+            "Envie *menu* para outras opções.")
+
+
+def waitlist_line(service: str, day: str, window: str | None, offered: bool) -> str:
+    part = f" {window}" if window else ""
+    return f"*{service}* - {day}{part}" + (" (horário guardado para você!)" if offered else "")
+
+
+def waitlist_list(lines: Sequence[str]) -> str:
+    return ("⏳ *Sua lista de espera:*\n" + "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+            + "\n\nPara sair, envie *sair da lista* (ou *sair da lista 1* para sair só de uma).")
+
+
+NO_WAITLIST = "Você não está em nenhuma lista de espera. 🙂\n\nEnvie *menu* para outras opções."
+
+
+def waitlist_left(count: int) -> str:
+    what = "da lista de espera" if count == 1 else f"de {count} listas de espera"
+    return f"Pronto, você saiu {what}. 👍\n\nEnvie *menu* para outras opções."
+
+
+def waitlist_offer(name: str, service: str, day: str, time: str, minutes: int, business: str,
+                   professional: str | None = None) -> str:
+    who = f" com {professional}" if professional else ""
+    return (f"🎉 Olá, {name}! Vagou um horário na *{business}*: *{service}*{who} em *{day}* às *{time}*.\n"
+            f"Guardei para você por *{minutes} min*. Quer?\n\n"
+            + numbered(["Sim, quero", "Não, obrigado"]))
+
+
+OFFER_DECLINED = ("Tudo bem! 👍 Passei a vaga para a próxima pessoa e tirei você dessa lista de espera.\n\n"
+                  "Envie *menu* para outras opções.")
+OFFER_EXPIRED = ("Poxa, o tempo para essa vaga acabou e ela foi oferecida a outra pessoa. 😕 "
+                 "Nada foi marcado.\n\nSe quiser, envie *agendar* para ver os horários livres.")
+
+
+def offer_booked(service: str, day: str, time: str, business: str, professional: str | None = None) -> str:
+    return booked(service, day, time, business, professional)
+
+
+RELEASED_REASON = "não recebemos sua confirmação a tempo, então liberamos o horário"
+
+
+def summary_waitlist(lines: Sequence[str]) -> str:
+    if not lines:
+        return "⏳ *Lista de espera de hoje:* ninguém."
+    return f"⏳ *Lista de espera de hoje ({len(lines)}):*\n" + "\n".join(f"• {line}" for line in lines)
+
+
+def summary_unconfirmed(lines: Sequence[str]) -> str:
+    if not lines:
+        return "✅ *Sem confirmação:* nenhum, todos confirmaram."
+    return f"❔ *Ainda sem confirmação ({len(lines)}):*\n" + "\n".join(f"• {line}" for line in lines)
+
+
+def summary_waitlist_line(name: str, service: str, window: str | None, offered: bool) -> str:
+    return f"{name} - {service}" + (f" {window}" if window else "") + (" (vaga oferecida)" if offered else "")
+
+
+def summary_unconfirmed_line(appointment_id: int, time: str, name: str, service: str) -> str:
+    return f"{time} #{appointment_id} {name} - {service}"

@@ -13,6 +13,7 @@ from scheduler import summaries
 from scheduler.content import template_sid
 from scheduler.reminders import grace_for, nearer_leads
 from scheduler.sender import Outgoing, Sender
+from storage import waitlist
 from storage.availability import Rules
 from storage.models import (
     Appointment,
@@ -23,6 +24,8 @@ from storage.models import (
     OutboxStatus,
     Professional,
     User,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 
 SUMMARY_LIMIT = 25  # appointments listed per professional; the rest is one "and N more" line
@@ -58,11 +61,15 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
     name = recipient.name if recipient else texts.CUSTOMER
     opted_out = recipient is not None and recipient.opted_out_at is not None
 
+    if row.kind == OutboxKind.OFFER:
+        return _offer(row, recipient, name, settings, now, sender)
+
     if row.kind == OutboxKind.SUMMARY:  # the day's agenda as it is now, not as it was at creation
         day = dt.date.fromisoformat(params["day"])
         rules = Rules.from_settings(settings)
         agenda = render_agenda(rules, [day], list(Professional.active_ones()), limit=SUMMARY_LIMIT)
-        return _alert(row.recipient, texts.daily_summary(agenda, summaries.yesterday_line(day, rules, now)),
+        return _alert(row.recipient, texts.daily_summary(agenda, summaries.yesterday_line(day, rules, now))
+                      + summaries.policies(day, settings, now),
                       settings, now)
     if row.kind == OutboxKind.STAFF_ALERT:
         return _alert(row.recipient, _staff_alert_text(params, settings), settings, now)
@@ -119,6 +126,7 @@ TEMPLATE_SETTINGS = {
     OutboxKind.STAFF_ALERT: "TWILIO_ALERT_CONTENT_SID",
     OutboxKind.SUMMARY: "TWILIO_ALERT_CONTENT_SID",
     OutboxKind.WEBHOOK: None,  # not a WhatsApp message: POSTed to WEBHOOK_URLS (scheduler/webhooks.py)
+    OutboxKind.OFFER: "TWILIO_OFFER_CONTENT_SID",  # without it, outside 24 h: the next in line
 }
 WINDOW = dt.timedelta(hours=24)
 
@@ -170,3 +178,36 @@ def _notice(phone: str, name: str, text: str, settings: Settings) -> Outgoing:
         return Outgoing(phone, content_sid=settings.twilio_notice_content_sid,
                         content_variables={"1": _one_line(name), "2": _one_line(text)[:1000]})
     return Outgoing(phone, body=text[:texts.MAX_MESSAGE])
+
+
+def _offer(row: OutboundMessage, recipient: User | None, name: str, settings: Settings, now: dt.datetime,
+           sender: Sender | None) -> Outgoing | Skip:
+    """A waitlist offer, only while its hold is live: free text (with buttons when INTERACTIVE)
+    inside the 24 h window, else TWILIO_OFFER_CONTENT_SID (variables: 1 name, 2 service,
+    3 dd/mm/aaaa, 4 HH:MM, 5 minutes to answer, 6 business). A customer it cannot reach (opted
+    out, or outside the window with no template) is passed over: the hold is freed for the next."""
+    params = row.params or {}
+    entry = WaitlistEntry.get_or_none(WaitlistEntry.id == params.get("entry"))
+    if entry is None or entry.status != WaitlistStatus.OFFERED or entry.held_slot != params.get("slot") \
+            or entry.hold_until <= now:
+        return Skip(OutboxStatus.CANCELLED, "offer no longer held")
+    if not waitlist.reachable(recipient, settings, now):
+        waitlist.pass_over(entry.id, now)
+        return Skip(OutboxStatus.SKIPPED, "opted out, or outside the 24-hour window with no TWILIO_OFFER_CONTENT_SID: "
+                                          "the slot goes to the next in line")
+    tz = settings.timezone
+    service = entry.service.name
+    minutes = max(1, int((entry.hold_until - now).total_seconds() // 60))
+    if settings.twilio_offer_content_sid and not _wrote_lately(row.recipient, recipient, now):
+        return Outgoing(row.recipient, content_sid=settings.twilio_offer_content_sid, content_variables={
+            "1": _one_line(name), "2": _one_line(service), "3": entry.held_start.astimezone(tz).strftime("%d/%m/%Y"),
+            "4": time_label(entry.held_start, tz), "5": str(minutes), "6": _one_line(settings.business_name)})
+    professional = None
+    if Professional.several():
+        professional = Professional.select(Professional.name).where(Professional.id == entry.held_professional).scalar()
+    text = texts.waitlist_offer(name, service, day_label(entry.held_start, tz), time_label(entry.held_start, tz),
+                                minutes, settings.business_name, professional)
+    menu = interactive.menu_of(text, "offer") if settings.interactive else None
+    if menu is not None and sender is not None:
+        return Outgoing(row.recipient, content_sid=template_sid(menu.shape, sender), content_variables=menu.variables())
+    return Outgoing(row.recipient, body=text)

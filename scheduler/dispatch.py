@@ -21,10 +21,11 @@ import peewee
 
 from bot.flows import handoff
 from config import Settings
-from scheduler import outcomes, reminders, replies, summaries, voice, webhooks
+from scheduler import confirmations, outcomes, reminders, replies, summaries, voice, webhooks
 from scheduler.compose import Skip, compose
 from scheduler.sender import Outgoing, Sender, SendError
-from storage import clock
+from storage import clock, waitlist
+from storage.availability import Rules
 from storage.db import is_mysql, is_retryable, is_unavailable, reset_connection, run_in_transaction
 from storage.models import Appointment, OutboundMessage, OutboxKind, OutboxStatus, Professional, User
 
@@ -127,6 +128,12 @@ class Dispatcher:
         for person in replies.overdue(now):
             summary.sent += replies.deliver(person, self.settings, self.sender)
         run_in_transaction(lambda: handoff.close_silent(now, self.settings))
+        # The confirmation deadline (which may release slots), then the waitlist: holds that ran
+        # out and days gone by end, and free time goes to the first in line.
+        summary.created += confirmations.run(now, self.settings)
+        rules = Rules.from_settings(self.settings)
+        waitlist.expire(now, rules)
+        summary.created += waitlist.backfill(now, rules, self.settings)
         while not self.stopping.is_set():
             rows = self.claim(self.batch)
             if not rows:

@@ -1,7 +1,8 @@
-"""When a professional is free: opening hours minus blocks minus booked appointments.
+"""When a professional is free: opening hours minus blocks minus booked appointments minus the
+live holds of waitlist offers (a hold is busy for everyone but the customer it is offered to).
 
 Computed in the business time zone, answered in UTC. One `Calendar` loads everything a window
-of days needs in three queries, then answers per day in memory.
+of days needs in four queries, then answers per day in memory.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from storage.models import MAX_DURATION, Appointment, Block, BusinessHours
+from storage import clock
+from storage.models import MAX_DURATION, Appointment, Block, BusinessHours, WaitlistEntry
 
 UTC = dt.UTC
 
@@ -79,10 +81,12 @@ def subtract(intervals: Sequence[Interval], holes: Sequence[Interval]) -> list[I
 
 
 class Calendar:
-    """Hours, blocks and bookings of some professionals over a window of local days."""
+    """Hours, blocks, bookings and waitlist holds of some professionals over a window of local
+    days. `holder`: the customer asking, whose own held slot is free for them."""
 
     def __init__(self, rules: Rules, professional_ids: Iterable[int], first_day: dt.date,
-                 last_day: dt.date, *, exclude_appointment: int | None = None):
+                 last_day: dt.date, *, exclude_appointment: int | None = None, holder: int | None = None,
+                 now: dt.datetime | None = None):
         self.rules = rules
         self.professional_ids = list(professional_ids)
         self.first_day = first_day
@@ -100,8 +104,11 @@ class Calendar:
         self._blocks: dict[int | None, list[Interval]] = defaultdict(list)
         for professional_id, begins, ends in block_rows:
             self._blocks[professional_id].append((begins, ends))
+        hold_rows = (WaitlistEntry.holding(ids, start, end, now or clock.now(), holder)
+                     .select(WaitlistEntry.held_professional, WaitlistEntry.held_start, WaitlistEntry.held_end)
+                     .tuples())
         self._busy: dict[int, list[Interval]] = defaultdict(list)
-        for professional_id, begins, ends in appointment_rows:
+        for professional_id, begins, ends in [*appointment_rows, *hold_rows]:
             self._busy[professional_id].append((begins, ends))
         # Sorted by start, so a day's bookings are found by bisection, not by scanning the window.
         self._starts = {pid: [b for b, _ in sorted(busy)] for pid, busy in self._busy.items()}

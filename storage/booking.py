@@ -81,6 +81,9 @@ class Policy:
 CUSTOMER = Policy()
 ADMIN = Policy(notice=False, change_notice=False)
 API = Policy(hours=False, notice=False, horizon=False, change_notice=False)
+# A waitlist offer the customer accepts: the business offered that very time, so the minimum
+# notice (which may run out while the slot is held) does not bind; hours and horizon still do.
+OFFERED = Policy(notice=False)
 
 
 def _lock_professional(professional_id: int) -> Professional:
@@ -98,8 +101,9 @@ def check_change(appointment: Appointment, *, rules: Rules, now: dt.datetime, po
 
 
 def _check_rules(professional_id: int, start: dt.datetime, end: dt.datetime, *, rules: Rules,
-                 now: dt.datetime, policy: Policy, exclude: int | None = None) -> None:
-    """Raises the first rule the time breaks; the overlap check comes last, under the lock."""
+                 now: dt.datetime, policy: Policy, exclude: int | None = None, holder: int | None = None) -> None:
+    """Raises the first rule the time breaks; the overlap check comes last, under the lock. A
+    live waitlist hold counts as taken, except for `holder`, the customer it is held for."""
     if start <= now:
         raise InThePast()
     if policy.notice and start < now + rules.min_notice:
@@ -108,7 +112,7 @@ def _check_rules(professional_id: int, start: dt.datetime, end: dt.datetime, *, 
     if policy.horizon and day > rules.last_day(now):
         raise TooFar()
     # Read after the professional's row lock: its bookings are all the committed ones.
-    calendar = Calendar(rules, [professional_id], day, day, exclude_appointment=exclude)
+    calendar = Calendar(rules, [professional_id], day, day, exclude_appointment=exclude, holder=holder, now=now)
     if policy.hours and not calendar.fits(professional_id, start, end):
         raise OutsideHours()
     if calendar.busy(professional_id, (start, end)):
@@ -144,7 +148,7 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
         refusal: BookingError = SlotTaken()
         for pid in _fairest_first(locked, start, rules):
             try:
-                _check_rules(pid, start, end, rules=rules, now=now, policy=policy)
+                _check_rules(pid, start, end, rules=rules, now=now, policy=policy, holder=user_id)
             except BookingError as exc:
                 if len(locked) == 1:
                     raise
@@ -207,7 +211,7 @@ def reschedule(appointment_id: int, new_start: dt.datetime, *, rules: Rules, now
         check_change(current, rules=rules, now=now, policy=policy)
         end = new_start + dt.timedelta(minutes=current.duration)
         _check_rules(current.professional_id, new_start, end, rules=rules, now=now,
-                     policy=policy, exclude=appointment_id)
+                     policy=policy, exclude=appointment_id, holder=current.user_id)
         updated = (Appointment
                    .update(date=new_start, end=end, revision=Appointment.revision + 1,
                            scheduled_at=now, confirmed_at=None, updated_at=now)
@@ -343,6 +347,31 @@ def charge(appointment_id: int, cents: int, *, now: dt.datetime) -> Appointment:
         if updated != 1:
             raise NotStarted() if appointment.date > now else NotBooked()
         outbox.cancel_pending(appointment_id)
+        return appointment
+
+    return run_in_transaction(work)
+
+
+def release_unconfirmed(appointment_id: int, *, now: dt.datetime, reason: str) -> Appointment | None:
+    """AUTO_RELEASE: cancels a booked appointment the customer has not confirmed (one conditional
+    UPDATE, so a confirmation that commits first keeps it and two workers release it once), and
+    tells the customer why through the outbox. None when it was confirmed, moved on or released
+    already."""
+
+    def work() -> Appointment | None:
+        updated = (Appointment
+                   .update(status=AppointmentStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:200],
+                           updated_at=now)
+                   .where((Appointment.id == appointment_id) & (Appointment.status == AppointmentStatus.BOOKED)
+                          & Appointment.confirmed_at.is_null())
+                   .execute())
+        if updated != 1:
+            return None
+        appointment = Appointment.get_by_id(appointment_id)
+        outbox.cancel_pending(appointment_id)
+        outbox.enqueue(OutboxKind.CANCELLATION, User.get_by_id(appointment.user_id), appointment_id=appointment_id,
+                       params={"reason": reason}, dedupe_key=f"cancel:{appointment_id}")
+        events.appointment_changed(events.APPOINTMENT_CANCELLED, appointment_id, now)
         return appointment
 
     return run_in_transaction(work)

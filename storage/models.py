@@ -47,6 +47,7 @@ class OutboxKind(str, enum.Enum):
     CONFIRMATION = "confirmation"
     SUMMARY = "summary"
     WEBHOOK = "webhook"  # an event POSTed to one of WEBHOOK_URLS (scheduler/webhooks.py), not a WhatsApp message
+    OFFER = "offer"  # a freed slot offered to a waitlisted customer, held for WAITLIST_HOLD
 
 
 class EnumField(peewee.CharField):
@@ -288,9 +289,65 @@ class Appointment(BaseModel):
         """Appointments of these professionals that hold time overlapping [start, end): every
         one not cancelled. The lower bound on `date` keeps the scan inside the index range."""
         query = cls.select().where(cls.professional.in_(professional_ids or [0])
-                                   & (cls.status != AppointmentStatus.CANCELLED)
+                                   & cls.status.not_in(FREED_STATUSES)
                                    & (cls.date < end) & (cls.date > start - MAX_DURATION) & (cls.end > start))
         return query.where(cls.id != exclude) if exclude is not None else query
+
+
+# An appointment in one of these no longer holds its time: a cancelled one, and a no-show (the
+# chair is empty; what is left of the slot can be offered to the waitlist).
+FREED_STATUSES = [AppointmentStatus.CANCELLED.value, AppointmentStatus.NO_SHOW.value]
+
+
+class WaitlistStatus(str, enum.Enum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # a freed slot is held for them until hold_until
+    BOOKED = "booked"
+    LEFT = "left"  # they left the list, or said no to an offer
+    EXPIRED = "expired"  # their day passed, or an offer's hold ran out
+
+
+class WaitlistEntry(BaseModel):
+    """A customer waiting for a day (a service, maybe a professional, maybe a part of the day)
+    with no free time. While an offer is out the row itself is the hold: availability counts
+    [held_start, held_end) of held_professional as busy for everyone else until hold_until."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    service = peewee.ForeignKeyField(Service, on_delete="CASCADE")
+    professional = peewee.ForeignKeyField(Professional, null=True, on_delete="SET NULL")
+    day = peewee.CharField(max_length=10)  # YYYY-MM-DD, local
+    window_start = peewee.SmallIntegerField(null=True)  # minutes after local midnight
+    window_end = peewee.SmallIntegerField(null=True)
+    status = EnumField(WaitlistStatus, default=WaitlistStatus.WAITING)
+    created_at = UTCDateTimeField(default=clock.now)  # their place in line
+    updated_at = UTCDateTimeField(default=clock.now)
+    held_professional = peewee.IntegerField(null=True)
+    held_start = UTCDateTimeField(null=True)
+    held_end = UTCDateTimeField(null=True)
+    hold_until = UTCDateTimeField(null=True)
+    offered_at = UTCDateTimeField(null=True)
+    # "professional:start" while an offer is out, null otherwise: unique, so a slot is held once.
+    held_slot = peewee.CharField(max_length=40, null=True, unique=True)
+    appointment = peewee.ForeignKeyField(Appointment, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "waitlist_entries"
+        indexes = (
+            (("user", "day", "service"), True),
+            (("status", "day", "created_at"), False),
+            (("status", "hold_until"), False),
+            (("held_professional", "held_start"), False),
+        )
+
+    @classmethod
+    def holding(cls, professional_ids: list[int], start: dt.datetime, end: dt.datetime, now: dt.datetime,
+                holder: int | None = None) -> peewee.ModelSelect:
+        """Live holds of these professionals overlapping [start, end), except `holder`'s own."""
+        query = cls.select().where((cls.status == WaitlistStatus.OFFERED) & (cls.hold_until > now)
+                                   & cls.held_professional.in_(professional_ids or [0])
+                                   & (cls.held_start < end) & (cls.held_start > start - MAX_DURATION)
+                                   & (cls.held_end > start))
+        return query.where(cls.user != holder) if holder is not None else query
 
 
 class BusinessHours(BaseModel):
@@ -556,4 +613,4 @@ class CalendarFeed(BaseModel):
 
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
           InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate, Handoff, SickDay,
-          CalendarFeed)
+          CalendarFeed, WaitlistEntry)

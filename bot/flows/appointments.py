@@ -9,6 +9,7 @@ from bot import choices, texts
 from bot.dates import When
 from bot.display import customer_line, day_label, time_label
 from bot.flows import booking as booking_flow
+from bot.flows import waitlist as waitlist_flow
 from bot.nlu.understand import Reading
 from bot.states import State
 from bot.turn import Reply, Turn, unclear
@@ -32,9 +33,10 @@ def list_appointments(turn: Turn) -> Reply:
     """Lists the upcoming appointments, numbered so one can be picked to move or cancel (or
     offers to book when there are none)."""
     appointments = _upcoming(turn)
+    waiting = waitlist_flow.listing(turn)  # their waitlist entries, below
     if not appointments:
-        return Reply(texts.NO_APPOINTMENTS, State.MENU)
-    return Reply(texts.my_appointments(_lines(turn, appointments)), State.APPOINTMENT_PICK,
+        return Reply(texts.NO_APPOINTMENTS + waiting, State.MENU)
+    return Reply(texts.my_appointments(_lines(turn, appointments)) + waiting, State.APPOINTMENT_PICK,
                  {"appointments": [a.id for a in appointments]})
 
 

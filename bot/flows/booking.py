@@ -13,6 +13,7 @@ from typing import Any
 from bot import choices, texts
 from bot.dates import When
 from bot.display import customer_line, day_label, time_label
+from bot.flows import waitlist as waitlist_flow
 from bot.nlu.understand import Reading
 from bot.states import State
 from bot.turn import Reply, Turn, unclear
@@ -37,7 +38,8 @@ class Need:
     exclude: int | None = None  # the appointment being moved, which frees its own time
 
     def calendar(self, turn: Turn, first: dt.date, last: dt.date) -> Calendar:
-        return Calendar(turn.rules, self.professional_ids, first, last, exclude_appointment=self.exclude)
+        return Calendar(turn.rules, self.professional_ids, first, last, exclude_appointment=self.exclude,
+                        holder=turn.user.id if turn.user else None, now=turn.now)
 
     def free(self, calendar: Calendar, day: dt.date, now: dt.datetime) -> list[dt.datetime]:
         """Free starts of the day for any of the professionals (the union, in order)."""
@@ -431,6 +433,8 @@ def _offer_days(turn: Turn, flow: Flow) -> Reply:
 
 def _choose_day(turn: Turn, flow: Flow) -> Reply:
     days = [dt.date.fromisoformat(d) for d in turn.data.get("days", [])]
+    if waitlist_flow.chosen(turn, len(days)):
+        return waitlist_flow.join(turn)
     index = choices.pick(turn.text, len(days))
     if index is not None:
         pending = turn.data.get("time")
@@ -509,20 +513,26 @@ def _offer_times(turn: Turn, flow: Flow, day: dt.date, page: int = 0) -> Reply:
         return _day_closed(turn, flow, need, day)
     note = ""
     window = turn.data.get("window")
+    full_window = False
     if window:
         inside = [s for s in starts if window[0] <= _minute(s, turn) < window[1]]
         if inside:
             starts = inside
         else:
             note = texts.none_in_window(texts.window_label(*window)) + "\n\n"
-    pages = (len(starts) + PAGE_SIZE - 1) // PAGE_SIZE
+            full_window = flow is BOOKING
+    page_size = PAGE_SIZE - 1 if full_window else PAGE_SIZE  # room for the waitlist option
+    pages = (len(starts) + page_size - 1) // page_size
     page = min(page, pages - 1)
-    shown = starts[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    shown = starts[page * page_size:(page + 1) * page_size]
     data = _keep(turn, flow)
     data.pop("time", None)
     data.update(day=day.isoformat(), page=page, times=[s.isoformat() for s in shown])
-    text = texts.choose_time(day_label(day, turn.tz), [time_label(s, turn.tz) for s in shown],
-                             more=page + 1 < pages)
+    labels = [time_label(s, turn.tz) for s in shown]
+    if full_window:  # the part of the day asked for is full: its waitlist is one more option
+        data["waitlist"] = waitlist_flow.wish(turn, day)
+        labels.append(waitlist_flow.option_label(turn, day))
+    text = texts.choose_time(day_label(day, turn.tz), labels, more=page + 1 < pages)
     return Reply(note + text, flow.time, data)
 
 
@@ -532,10 +542,25 @@ def _minute(moment: dt.datetime, turn: Turn) -> int:
 
 
 def _day_closed(turn: Turn, flow: Flow, need: Need, day: dt.date) -> Reply:
+    """No free time that day: the next days with some, and (booking a day that is open but full)
+    the day's waitlist as one more option."""
     days = need.open_days(turn, first=day + dt.timedelta(days=1))
     data = _keep(turn, flow)
     data["days"] = [d.isoformat() for d in days]
-    return Reply(texts.day_closed(day_label(day, turn.tz), [day_label(d, turn.tz) for d in days]), flow.day, data)
+    text = texts.day_closed(day_label(day, turn.tz), [day_label(d, turn.tz) for d in days])
+    if flow is BOOKING and _open_that_day(turn, need, day):
+        data["waitlist"] = waitlist_flow.wish(turn, day)
+        text += ("\n" if days else "\n\n") + texts.numbered([waitlist_flow.option_label(turn, day)], start=len(days) + 1)
+    return Reply(text, flow.day, data)
+
+
+def _open_that_day(turn: Turn, need: Need, day: dt.date) -> bool:
+    """Whether the day has opening hours left for one of the professionals (so a cancellation
+    could free time in it): a full day, not a closed one."""
+    if not turn.today <= day <= turn.rules.last_day(turn.now) or turn.user is None:
+        return False
+    calendar = need.calendar(turn, day, day)
+    return any(calendar.open_intervals(pid, day) for pid in need.professional_ids)
 
 
 def _choose_time(turn: Turn, flow: Flow) -> Reply:
@@ -546,6 +571,8 @@ def _choose_time(turn: Turn, flow: Flow) -> Reply:
         if reply.data.get("page") == turn.data.get("page") and reply.state == turn.state:
             return Reply(texts.NO_MORE_TIMES, turn.state, turn.data)
         return reply
+    if waitlist_flow.chosen(turn, len(times)):
+        return waitlist_flow.join(turn)
     index = choices.pick(turn.text, len(times))
     if index is not None:
         return _ask_confirm(turn, flow, times[index])
