@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.display import owner_line
 from config import Settings
 from storage import outbox
-from storage.models import OutboxKind
+from storage.availability import Rules
+from storage.models import Appointment, AppointmentStatus, OutboxKind, User
 
 # A worker that was down all morning stays quiet rather than sending the summary at night.
 WINDOW = dt.timedelta(hours=3)
@@ -24,3 +26,16 @@ def create_due(now: dt.datetime, settings: Settings) -> int:
     return sum(outbox.enqueue(OutboxKind.SUMMARY, phone, params={"day": day},
                               dedupe_key=f"summary:{phone}:{day}") is not None
                for phone in settings.admin_phones)
+
+
+NO_SHOWS_LISTED = 20
+
+
+def no_shows_of(day: dt.date, settings: Settings) -> list[str]:
+    """The owner's lines for the no-shows of a local day (the summary lists yesterday's)."""
+    start, end = Rules.from_settings(settings).local_day_bounds(day)
+    rows = (Appointment.select(Appointment, User).join(User)
+            .where((Appointment.status == AppointmentStatus.NO_SHOW) & (Appointment.date >= start)
+                   & (Appointment.date < end))
+            .order_by(Appointment.date, Appointment.id).limit(NO_SHOWS_LISTED))
+    return [owner_line(a, a.user, settings.timezone) for a in rows]

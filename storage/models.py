@@ -24,6 +24,8 @@ class AppointmentStatus(str, enum.Enum):
     CANCELLED = "cancelled"
     DONE = "done"
     NO_SHOW = "no_show"
+    # Holds the slot but waits for the owner's `aprovar`/`recusar` (a customer over NO_SHOW_LIMIT).
+    REQUESTED = "requested"
 
 
 class OutboxStatus(str, enum.Enum):
@@ -46,6 +48,7 @@ class OutboxKind(str, enum.Enum):
     CANCELLATION = "cancellation"
     CONFIRMATION = "confirmation"
     SUMMARY = "summary"
+    MARKETING = "marketing"  # a return reminder, a win-back or a feedback question (scheduler/marketing.py)
 
 
 class EnumField(peewee.CharField):
@@ -100,6 +103,14 @@ class User(BaseModel):
     whatsapp_id = peewee.CharField(max_length=140, null=True, unique=True)
     created_at = UTCDateTimeField(default=clock.now)
     opted_out_at = UTCDateTimeField(null=True)
+    # Marketing messages (return, win-back, feedback): null = never asked, then yes or no and when.
+    marketing_consent = peewee.BooleanField(null=True)
+    marketing_consent_at = UTCDateTimeField(null=True)
+    marketing_asked_at = UTCDateTimeField(null=True)
+    # When the last marketing message was claimed: one a week, by a conditional update on it.
+    marketing_last_at = UTCDateTimeField(null=True)
+    # No-shows up to this moment no longer count towards NO_SHOW_LIMIT (the owner's `perdoar`).
+    no_shows_forgiven_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "users"
@@ -185,6 +196,7 @@ class Service(BaseModel):
     duration = peewee.IntegerField()  # minutes
     active = peewee.BooleanField(default=True)
     created_at = UTCDateTimeField(default=clock.now)
+    return_days = peewee.IntegerField(null=True)  # the return cycle (`servico retorno #3 21d`); null: none
 
     class Meta:
         table_name = "services"
@@ -517,6 +529,19 @@ class ProfessionalService(BaseModel):
         indexes = ((("professional", "service"), True),)
 
 
+class FeedbackAnswer(BaseModel):
+    """A customer's 1-5 answer to the feedback question about one appointment: one per
+    appointment (the unique key decides)."""
+
+    appointment = peewee.ForeignKeyField(Appointment, unique=True, on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    score = peewee.SmallIntegerField()
+    created_at = UTCDateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "feedback_answers"
+
+
 class AuditLog(BaseModel):
     """Every admin action: who (the admin's phone), when, what, and which appointment."""
 
@@ -532,4 +557,4 @@ class AuditLog(BaseModel):
 
 
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
-          InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate, Handoff, SickDay)
+          InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate, Handoff, SickDay, FeedbackAnswer)
