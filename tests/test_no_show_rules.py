@@ -179,3 +179,17 @@ def test_no_show_limit_reads_from_the_environment():
     assert Settings.load({"NO_SHOW_LIMIT": "off"}).no_show_limit is None
     assert Settings.load({"WINBACK_AFTER": "60d"}).winback_after == dt.timedelta(days=60)
     assert Settings.load({}).winback_after is None
+
+
+def test_the_daily_summary_lists_yesterdays_no_shows(shop, app):
+    bia = User.create(name="Bia", phone=BIA)
+    missed = no_show(bia, local(2026, 12, 5, 10, 0))  # Saturday: the day before Sunday's summary
+    no_show(bia, local(2026, 12, 4, 10, 0))  # two days before: not listed
+    freeze(local(2026, 12, 6, 7, 1))
+    dispatcher = build_dispatcher(app)
+    with connection():
+        dispatcher.run_pass()
+    dispatcher.close()
+    [summary] = [m.body for m in app.extensions["sender"].sent if m.to == ADMIN_PHONE]
+    assert "🚫 *Faltas de ontem:*" in summary
+    assert f"#{missed.id} Bia" in summary and summary.count("Bia") == 1
