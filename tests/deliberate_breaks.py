@@ -58,6 +58,16 @@ BREAKS = [
      "    settings = current_app.config[\"SETTINGS\"]\n    try:\n        reply = engine.handle(message, settings)",
      "    settings = current_app.config[\"SETTINGS\"]\n    logger.info(\"message: %s\", message.text)\n    try:\n        reply = engine.handle(message, settings)",
      ["tests/test_conversation.py", "tests/test_zz_log_secrets.py"]),
+    ("marketing: the weekly cap read before the write, not in the conditional update", "scheduler/marketing.py",
+     "            won = User.update(marketing_last_at=now).where((User.id == user.id) & _reachable()\n"
+     "                                                           & _week_free(now)).execute()",
+     "            won = User.update(marketing_last_at=now).where((User.id == user.id) & _reachable()).execute()",
+     ["tests/test_marketing.py::test_two_workers_running_the_pass_at_once_send_each_message_once[mysql]",
+      "tests/test_marketing.py::test_at_most_one_marketing_message_a_week[mysql]"]),
+    ("no-shows: the six-month window ignored", "storage/booking.py",
+     "                                       & (Appointment.date > since) & (Appointment.date <= now)).count())",
+     "                                       & (Appointment.date <= now)).count())",
+     ["tests/test_no_show_rules.py::test_only_no_shows_of_the_last_six_months_count[mysql]"]),
 ]
 
 
