@@ -226,17 +226,33 @@ def test_a_row_that_falls_due_in_the_quiet_hours_waits_for_eight(shop, worker):
 
 def test_at_most_one_marketing_message_a_week(shop, worker, app):
     set_return(21)
-    app.config["SETTINGS"].winback_after = dt.timedelta(days=21)
+    app.config["SETTINGS"].winback_after = dt.timedelta(days=22)
     bia = customer("Bia", BIA)
-    visit(bia, local(2026, 11, 16, 10, 0))  # a return and a win-back both due 07/12 10:00
+    visit(bia, local(2026, 11, 16, 10, 0))  # a return due 07/12 10:00, a win-back due 08/12 10:00
     worker.at(local(2026, 12, 7, 11, 0))
     assert worker.marketing_to(BIA) == [" ".join(texts.return_due("Bia", "Corte", 21, "Barbearia Teste").split())]
+    worker.at(local(2026, 12, 8, 11, 0))  # the win-back is due, but the week is taken
+    assert len(worker.marketing_to(BIA)) == 1
     worker.at(local(2026, 12, 13, 11, 0))  # six days later: still capped
     assert len(worker.marketing_to(BIA)) == 1
     worker.at(local(2026, 12, 14, 11, 1))  # a week later: the other one may go
     assert worker.marketing_to(BIA)[1] == " ".join(texts.winback("Bia", "Barbearia Teste").split())
     worker.at(local(2026, 12, 28, 11, 1))
     assert len(worker.marketing_to(BIA)) == 2
+
+
+def test_the_week_is_taken_by_the_conditional_update_not_by_what_a_worker_read_before(shop):
+    """A second worker that read the customer as free just before the first claim committed
+    still loses: the week is decided by the UPDATE's condition, not by the earlier read."""
+    ana = customer("Ana", ANA)
+    first = clock.now()
+    assert marketing._claim(ana, "winback:test:1", {"type": marketing.WINBACK}, None, first)
+    assert not marketing._claim(ana, "return:test:2", {"type": marketing.RETURN}, None, first + dt.timedelta(seconds=5))
+    assert [r.dedupe_key for r in marketing_rows()] == ["winback:test:1"]
+    # A key that exists already gives the week back.
+    User.update(marketing_last_at=None).where(User.id == ana.id).execute()
+    assert not marketing._claim(ana, "winback:test:1", {"type": marketing.WINBACK}, None, first + dt.timedelta(days=8))
+    assert User.get_by_id(ana.id).marketing_last_at is None
 
 
 def test_no_consent_means_nothing(shop, worker):
