@@ -185,6 +185,10 @@ def _merge(people: list[User]) -> User:
         else:
             Conversation.update(user=keep.id).where(Conversation.user == other.id).execute()
         changes = {User.name: keep.name or other.name, User.opted_out_at: keep.opted_out_at or other.opted_out_at}
+        if keep.marketing_consent is None and other.marketing_consent is not None:  # their answer is kept
+            changes.update({User.marketing_consent: other.marketing_consent,
+                            User.marketing_consent_at: other.marketing_consent_at,
+                            User.marketing_asked_at: other.marketing_asked_at})
         User.delete().where(User.id == other.id).execute()
         User.update(changes).where(User.id == keep.id).execute()
         keep.name, keep.opted_out_at = changes[User.name], changes[User.opted_out_at]
