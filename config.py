@@ -118,6 +118,11 @@ class Settings:
     confirm_deadline: dt.timedelta | None = None  # unconfirmed this long before: staff told (None: off)
     auto_release: bool = False  # at CONFIRM_DEADLINE, release the unconfirmed appointment to the waitlist
     twilio_offer_content_sid: str | None = None  # approved template for waitlist offers (see README)
+    # Issue 17: no-show rules and customers who come back (README, "Customers who come back").
+    no_show_limit: int | None = 2  # no-shows in six months after which bookings need approval; None: off
+    winback_after: dt.timedelta | None = None  # absence after which one win-back message goes; None: off
+    review_url: str | None = None  # the review link sent after a feedback of 4 or 5
+    twilio_marketing_content_sid: str | None = None  # approved template for marketing: {"1": name, "2": text}
     public_url: str | None = None
     admin_phones: tuple[str, ...] = ()
     api_token: str | None = None
@@ -170,6 +175,12 @@ class Settings:
                              else _positive_duration(v, "CONFIRM_DEADLINE")),
         "auto_release": ("AUTO_RELEASE", lambda v: _switch(v, "AUTO_RELEASE")),
         "twilio_offer_content_sid": ("TWILIO_OFFER_CONTENT_SID", str),
+        "no_show_limit": ("NO_SHOW_LIMIT", lambda v: None if v.strip().lower() in ("0", "off")
+                          else _positive_number(v, "NO_SHOW_LIMIT", int)),
+        "winback_after": ("WINBACK_AFTER", lambda v: None if v.strip().lower() in ("0", "off")
+                          else parse_duration(v, "WINBACK_AFTER")),
+        "review_url": ("REVIEW_URL", str),
+        "twilio_marketing_content_sid": ("TWILIO_MARKETING_CONTENT_SID", str),
         "public_url": ("PUBLIC_URL", str),
         "admin_phones": ("ADMIN_PHONES", lambda v: parse_people(v, "ADMIN_PHONES")),
         "api_token": ("API_TOKEN", str),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import admin
-from bot.flows import appointments, booking, guards, handoff, menu, registration, requests, waitlist
+from bot.flows import appointments, booking, guards, handoff, loyalty, marketing, menu, registration, requests, waitlist
 from bot.states import State
 from bot.turn import Reply, Route, Step, Turn
 
@@ -28,6 +28,7 @@ ROUTES = Routes(
     filters=(
         ("rate limit", guards.rate_limit),
         ("staff answer by swipe", handoff.swiped),
+        ("marketing reply", marketing.reply),
         ("waitlist offer reply", waitlist.offer_reply),
         ("reminder reply", appointments.reminder_reply),
         ("parar / voltar", guards.opt_out),
@@ -63,6 +64,7 @@ ROUTES = Routes(
         State.APPOINTMENT_PICK: appointments.appointment_pick,
         State.APPOINTMENT_ACTION: appointments.appointment_action,
         State.REMINDER_PICK: appointments.reminder_pick,
+        State.MARKETING_CONSENT: loyalty.consent_answer,
     },
 )
 

@@ -25,6 +25,7 @@ class State(str, enum.Enum):
     APPOINTMENT_PICK = "appointment_pick"
     APPOINTMENT_ACTION = "appointment_action"
     REMINDER_PICK = "reminder_pick"
+    MARKETING_CONSENT = "marketing_consent"
 
     @classmethod
     def parse(cls, value: str | None) -> State:

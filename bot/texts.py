@@ -374,7 +374,8 @@ ADMIN_USAGE = {
     "desbloquear": "*desbloquear* [profissional] <data> [início-fim] - ex.: *desbloquear 25/12*",
     "servicos": "*servicos* - lista os serviços",
     "servico": ("*servico novo* <nome> <minutos> | *servico remover #3* | *servico duracao #3 45*"
-                " | *servico preco #3 45,00* (ou *sem preco*) - ex.: *servico novo Hidratação 40*"),
+                " | *servico preco #3 45,00* (ou *sem preco*) | *servico retorno #3 21d* (ou *-* para tirar)"
+                " - ex.: *servico novo Hidratação 40*"),
     "horario": ("*horario* - mostra a semana | *horario seg 09:00-12:00 13:00-18:00* | *horario dom fechado*"
                 " (dias: seg ter qua qui sex sab dom, ou *seg-sex*)"),
     "clientes": "*clientes* - total e os 10 mais recentes",
@@ -392,6 +393,9 @@ ADMIN_USAGE = {
     "atendimentos": "*atendimentos* - as conversas passadas para uma pessoa",
     "cobrado": "*cobrado #12 50,00* - anota o valor cobrado (marca que o cliente veio)",
     "caixa": "*caixa* [hoje|ontem|semana|mes|01/11 30/11] - atendimentos, faturamento, faltas e comissões",
+    "aprovar": "*aprovar #12* - confirma um pedido de horário de quem faltou demais",
+    "recusar": "*recusar #12* - recusa o pedido e libera o horário",
+    "perdoar": "*perdoar* <#cliente|telefone> - zera as faltas que contam (o histórico fica)",
 }
 
 # What a professional may do from their own phone (the words are the owner's commands, limited
@@ -432,7 +436,8 @@ def owner_appointment_line(when: str, appointment_id: int, name: str, phone: str
     return f"{when} #{appointment_id} {name} ({phone}) - {service} {status}"
 
 
-STATUS_LABELS = {"cancelled": "❌ cancelado", "done": "✔️ compareceu", "no_show": "🚫 faltou"}
+STATUS_LABELS = {"cancelled": "❌ cancelado", "done": "✔️ compareceu", "no_show": "🚫 faltou",
+                 "requested": "⏳ aguardando aprovação"}
 
 
 def agenda_header(day: str, professional: str | None = None) -> str:
@@ -1160,3 +1165,119 @@ def summary_waitlist_line(name: str, service: str, window: str | None, offered: 
 
 def summary_unconfirmed_line(appointment_id: int, time: str, name: str, service: str) -> str:
     return f"{time} #{appointment_id} {name} - {service}"
+
+
+# --- no-show rules (issue 17) ------------------------------------------------------------------------------
+
+
+def booking_requested(service: str, day: str, time: str, business: str, professional: str | None = None) -> str:
+    who = f" com *{professional}*" if professional else ""
+    return (f"📝 Pedido anotado: *{service}*{who} em *{day}* às *{time}*.\n"
+            f"Esse horário fica reservado para você, e a *{business}* vai confirmar em breve. "
+            "Assim que confirmarem, eu te aviso por aqui. 🙂\n\nEnvie *menu* para outras opções.")
+
+
+def approval_alert(appointment_id: int, name: str, phone: str, service: str, day: str, time: str,
+                   no_shows: int) -> str:
+    return (f"📝 Pedido de horário #{appointment_id}: {name} ({phone}) - *{service}*, {day} às *{time}*.\n"
+            f"Essa pessoa tem {no_shows} falta(s) nos últimos 6 meses, então o horário precisa da sua aprovação.\n"
+            f"Responda *aprovar #{appointment_id}* ou *recusar #{appointment_id}*.")
+
+
+def request_approved(name: str, service: str, day: str, time: str, business: str) -> str:
+    return (f"Olá, {name}! ✅ A *{business}* confirmou seu horário: *{service}* em *{day}* às *{time}*. "
+            "Te esperamos! 😉")
+
+
+def request_refused(name: str, service: str, day: str, time: str, business: str) -> str:
+    return (f"Olá, {name}. Infelizmente a *{business}* não conseguiu confirmar o pedido de *{service}* "
+            f"em *{day}* às *{time}*. 😕\nSe quiser, fale com a gente ou responda *agendar* para ver outros horários.")
+
+
+REQUEST_PENDING = "⏳ aguardando confirmação"
+REQUEST_STILL_PENDING = ("Esse horário ainda aguarda a confirmação do estabelecimento. ⏳ "
+                         "Assim que confirmarem, eu te aviso. Para desistir dele, envie *cancelar*.")
+
+
+def admin_approved(ref: str, name: str) -> str:
+    return f"✅ {ref} aprovado. {name} vai receber a confirmação."
+
+
+def admin_refused(ref: str, name: str) -> str:
+    return f"❌ {ref} recusado e o horário liberado. {name} vai ser avisado(a)."
+
+
+def admin_not_a_request(ref: str, status: str) -> str:
+    return f"{ref} não é um pedido aguardando aprovação ({status})."
+
+
+def admin_forgiven(name: str, counted: int) -> str:
+    return (f"Faltas de {name} perdoadas: as {counted} que contavam não contam mais "
+            "(o histórico continua em *cliente*). Os próximos agendamentos já são confirmados direto.")
+
+
+def admin_no_show_count(counted: int, limit: int | None) -> str:
+    if limit is None:
+        return ""
+    needs = " - novos horários precisam de *aprovar*" if counted >= limit else ""
+    return f"\nFaltas que contam (6 meses): *{counted}* de {limit}{needs}"
+
+
+def yesterday_no_shows(lines: Sequence[str]) -> str:
+    return "🚫 *Faltas de ontem:*\n" + "\n".join(lines)
+
+
+def service_return_set(service_id: int, name: str, days: int) -> str:
+    return (f"Serviço #{service_id} {name}: {days} dias depois de um atendimento, quem não marcou de novo "
+            "recebe um convite para voltar (se aceitou mensagens).")
+
+
+def service_return_cleared(service_id: int, name: str) -> str:
+    return f"Serviço #{service_id} {name}: sem lembrete de retorno."
+
+
+# --- customers who come back: marketing messages (issue 17) -------------------------------------------------
+
+CONSENT_OPTIONS = ["Sim, quero", "Não, obrigado"]
+
+
+def consent_question() -> str:
+    return ("Posso te mandar de vez em quando um lembrete de retorno ou uma novidade? "
+            "No máximo uma mensagem por semana. Responda *sim* ou *não*. 🙂\n\n" + numbered(CONSENT_OPTIONS))
+
+
+CONSENT_YES = ("Combinado! 💌 De vez em quando eu te mando um lembrete. "
+               "Para parar quando quiser, envie *parar promoções*.")
+CONSENT_NO = "Tudo bem, não vou te mandar promoções. 👍 Os lembretes dos seus horários continuam."
+MARKETING_STOPPED = ("Pronto, você não vai mais receber promoções nem convites. 🔕\n"
+                     "Os lembretes dos seus horários continuam. Para voltar a receber, envie *voltar promoções*.")
+MARKETING_BACK = "Combinado, você voltará a receber nossos lembretes de retorno e novidades. 💌"
+MARKETING_FOOTER = "\n\n(Para não receber mais estas mensagens, envie *parar promoções*.)"
+
+
+def return_due(name: str, service: str, days: int, business: str) -> str:
+    return (f"Olá, {name}! 😊 Já faz {days} dias do seu último *{service}* na *{business}*. "
+            "Que tal marcar o próximo? Responda *sim* e eu te mostro os horários livres." + MARKETING_FOOTER)
+
+
+def winback(name: str, business: str) -> str:
+    return (f"Olá, {name}! Faz tempo que você não vem na *{business}*, sentimos sua falta. 💈 "
+            "Quer marcar um horário? Responda *sim* e eu te mostro os horários livres." + MARKETING_FOOTER)
+
+
+def feedback_question(name: str, service: str, business: str) -> str:
+    return (f"Olá, {name}! Como foi seu *{service}* na *{business}*? "
+            "Responda com uma nota de *1* a *5* (5 = excelente). Sua opinião ajuda muito! ⭐")
+
+
+def feedback_thanks(good: bool, review_url: str | None) -> str:
+    if good and review_url:
+        return f"Que bom que gostou! 🤩 Se puder, deixe sua avaliação aqui, ajuda muito: {review_url}"
+    if good:
+        return "Que bom que gostou! 🤩 Obrigado pela nota."
+    return "Obrigado por contar. 🙏 Sentimos muito; vamos ver o que aconteceu e melhorar."
+
+
+def feedback_alert(name: str, phone: str, ref: str, score: int, service: str, day: str) -> str:
+    return (f"⚠️ Avaliação baixa: {name} ({phone}) deu nota *{score}* para *{service}* de {day}. "
+            f"Para falar com essa pessoa: *responder {ref} <texto>*.")

@@ -9,7 +9,7 @@ from bot import interactive, texts
 from bot.admin.agenda import render as render_agenda
 from bot.display import day_label, time_label
 from config import Settings
-from scheduler import summaries
+from scheduler import marketing, summaries
 from scheduler.content import template_sid
 from scheduler.reminders import grace_for, nearer_leads
 from scheduler.sender import Outgoing, Sender
@@ -39,6 +39,14 @@ class Skip:
     reason: str
 
 
+@dataclass(frozen=True)
+class Later:
+    """Not now, not dropped: the row goes back to pending until `until` (quiet hours)."""
+
+    until: dt.datetime
+    reason: str
+
+
 def _one_line(text: str) -> str:
     """Template variables may not hold line breaks."""
     return " ".join(text.split())
@@ -46,7 +54,7 @@ def _one_line(text: str) -> str:
 
 def compose(row: OutboundMessage, appointment: Appointment | None, recipient: User | None,
             professional_name: str | None, settings: Settings, now: dt.datetime,
-            sender: Sender | None = None) -> Outgoing | Skip:
+            sender: Sender | None = None) -> Outgoing | Skip | Later:
     """The message for one outbox row, as free text or as the configured template."""
     tz, business = settings.timezone, settings.business_name
     params = row.params or {}
@@ -68,9 +76,11 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
         day = dt.date.fromisoformat(params["day"])
         rules = Rules.from_settings(settings)
         agenda = render_agenda(rules, [day], list(Professional.active_ones()), limit=SUMMARY_LIMIT)
-        return _alert(row.recipient, texts.daily_summary(agenda, summaries.yesterday_line(day, rules, now))
-                      + summaries.policies(day, settings, now),
-                      settings, now)
+        text = texts.daily_summary(agenda, summaries.yesterday_line(day, rules, now)) + summaries.policies(day, settings, now)
+        no_shows = summaries.no_shows_of(day - dt.timedelta(days=1), settings)
+        if no_shows:
+            text += "\n\n" + texts.yesterday_no_shows(no_shows)
+        return _alert(row.recipient, text, settings, now)
     if row.kind == OutboxKind.STAFF_ALERT:
         return _alert(row.recipient, _staff_alert_text(params, settings), settings, now)
     if row.kind == OutboxKind.STAFF_MESSAGE and params.get("reply"):  # the staff answering a chat
@@ -79,6 +89,9 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
         return Skip(OutboxStatus.SKIPPED, "opted out")
     if row.kind == OutboxKind.STAFF_MESSAGE:  # the staff telling the customer something
         return _within_window(row.recipient, name, params["text"], recipient, settings, now)
+
+    if row.kind == OutboxKind.MARKETING:
+        return _marketing(row, appointment, recipient, name, settings, now)
 
     if row.kind == OutboxKind.NOTICE:
         text = params.get("text", "")
@@ -102,6 +115,9 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
                 "4": time, "5": _one_line(business)})
         return Outgoing(row.recipient, body=texts.reminder(name, appointment.type, day, time, business, professional_name))
 
+    if row.kind == OutboxKind.CANCELLATION and params.get("refused"):  # the owner's `recusar`
+        return _within_window(row.recipient, name, texts.request_refused(name, appointment.type, day, time, business),
+                              recipient, settings, now)
     if row.kind == OutboxKind.CANCELLATION:
         text = texts.cancellation_notice(name, appointment.type, day, time, business, params.get("reason"))
         return _notice(row.recipient, name, text, settings)
@@ -109,6 +125,10 @@ def compose(row: OutboundMessage, appointment: Appointment | None, recipient: Us
     if row.kind == OutboxKind.CONFIRMATION:
         if appointment.status != AppointmentStatus.BOOKED or appointment.date <= now:
             return Skip(OutboxStatus.CANCELLED, "appointment no longer booked")
+        if params.get("approved"):  # the owner's `aprovar`
+            return _within_window(row.recipient, name,
+                                  texts.request_approved(name, appointment.type, day, time, business),
+                                  recipient, settings, now)
         text = texts.booked_by_business(name, appointment.type, day, time, business)
         return _notice(row.recipient, name, text, settings)
 
@@ -127,6 +147,7 @@ TEMPLATE_SETTINGS = {
     OutboxKind.SUMMARY: "TWILIO_ALERT_CONTENT_SID",
     OutboxKind.WEBHOOK: None,  # not a WhatsApp message: POSTed to WEBHOOK_URLS (scheduler/webhooks.py)
     OutboxKind.OFFER: "TWILIO_OFFER_CONTENT_SID",  # without it, outside 24 h: the next in line
+    OutboxKind.MARKETING: "TWILIO_MARKETING_CONTENT_SID",
 }
 WINDOW = dt.timedelta(hours=24)
 
@@ -211,3 +232,26 @@ def _offer(row: OutboundMessage, recipient: User | None, name: str, settings: Se
     if menu is not None and sender is not None:
         return Outgoing(row.recipient, content_sid=template_sid(menu.shape, sender), content_variables=menu.variables())
     return Outgoing(row.recipient, body=text)
+
+
+def _marketing(row: OutboundMessage, appointment: Appointment | None, recipient: User | None, name: str,
+               settings: Settings, now: dt.datetime) -> Outgoing | Skip | Later:
+    """A return reminder, a win-back or a feedback question (scheduler/marketing.py): only to a
+    customer who said yes, never in the quiet hours (postponed to their end), with the marketing
+    template when set (TWILIO_MARKETING_CONTENT_SID: {"1": name, "2": text}); without one, free
+    text inside the 24 h window, else skipped (never retried)."""
+    if recipient is None or recipient.marketing_consent is not True:
+        return Skip(OutboxStatus.SKIPPED, "no marketing consent")
+    stale = marketing.stale(row, appointment, now)
+    if stale:
+        return Skip(OutboxStatus.CANCELLED, stale)
+    quiet_until = marketing.quiet_until(now, settings.timezone)
+    if quiet_until is not None:
+        return Later(quiet_until, "quiet hours")
+    text = marketing.text(row.params or {}, name, settings)
+    if settings.twilio_marketing_content_sid:
+        return Outgoing(row.recipient, content_sid=settings.twilio_marketing_content_sid,
+                        content_variables={"1": _one_line(name), "2": _one_line(text)[:1000]})
+    if _wrote_lately(row.recipient, recipient, now):
+        return Outgoing(row.recipient, body=text[:texts.MAX_MESSAGE])
+    return Skip(OutboxStatus.SKIPPED, "outside the 24 h window and no TWILIO_MARKETING_CONTENT_SID")

@@ -21,8 +21,8 @@ import peewee
 
 from bot.flows import handoff
 from config import Settings
-from scheduler import confirmations, outcomes, reminders, replies, summaries, voice, webhooks
-from scheduler.compose import Skip, compose
+from scheduler import confirmations, marketing, outcomes, reminders, replies, summaries, voice, webhooks
+from scheduler.compose import Later, Skip, compose
 from scheduler.sender import Outgoing, Sender, SendError
 from storage import clock, waitlist
 from storage.availability import Rules
@@ -120,6 +120,7 @@ class Dispatcher:
         now = clock.now()
         created = reminders.create_due(now, self.settings.reminder_leads)
         summary.created += created.pending + summaries.create_due(now, self.settings)
+        summary.created += marketing.create_due(now, self.settings)
         summary.skipped += created.skipped
         # Replies and waiting messages the web processes left (they died, or Twilio or the
         # speech-to-text service was unreachable), each person's in order.
@@ -190,6 +191,7 @@ class Dispatcher:
         now = clock.now()
         skips: dict[OutboxStatus, list[int]] = {}
         release: list[OutboundMessage] = []
+        later: list[tuple[OutboundMessage, Later]] = []
         for row in rows:
             if self.stopping.is_set():
                 release.append(row)
@@ -213,6 +215,9 @@ class Dispatcher:
                 skips.setdefault(decision.status, []).append(row.id)
                 logger.info("outbox %s (%s) %s: %s", row.id, row.kind.value, decision.status.value, decision.reason)
                 continue
+            if isinstance(decision, Later):
+                later.append((row, decision))
+                continue
             if not self._wait_for_slot():
                 release.append(row)
                 continue
@@ -226,6 +231,8 @@ class Dispatcher:
                 summary.skipped += len(ids)
         if release:
             self._release(release)
+        for row, decision in later:
+            self._postpone(row, decision)
 
     def _wait_for_slot(self) -> bool:
         while True:
@@ -313,6 +320,16 @@ class Dispatcher:
     def _mark(self, ids: list[int], token: str, status: OutboxStatus) -> None:
         (OutboundMessage.update(status=status, claimed_until=None, updated_at=clock.now())
          .where(OutboundMessage.id.in_(ids) & (OutboundMessage.claim_token == token)).execute())
+
+    def _postpone(self, row: OutboundMessage, decision: Later) -> None:
+        """Gives a claimed row back for later (quiet hours): pending again, the attempt not counted."""
+        logger.info("outbox %s (%s) postponed to %s: %s", row.id, row.kind.value, decision.until.isoformat(),
+                    decision.reason)
+        (OutboundMessage
+         .update(status=OutboxStatus.PENDING, attempts=OutboundMessage.attempts - 1, claim_token=None,
+                 claimed_until=None, next_attempt_at=decision.until, updated_at=clock.now())
+         .where((OutboundMessage.id == row.id) & (OutboundMessage.claim_token == row.claim_token))
+         .execute())
 
     def _release(self, rows: list[OutboundMessage]) -> None:
         """Gives back claims this worker will not send (stopping): the next pass takes them."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import texts
-from bot.display import time_label
+from bot.display import owner_line, time_label
 from config import Settings
 from storage import outbox, revenue, waitlist
 from storage.availability import Rules
@@ -52,3 +52,16 @@ def policies(day: dt.date, settings: Settings, now: dt.datetime) -> str:
     lines = [texts.summary_unconfirmed_line(a.id, time_label(a.date, tz), a.user.name or texts.NO_NAME, a.type)
              for a in unconfirmed]
     return "\n\n" + texts.summary_waitlist(waiting) + "\n\n" + texts.summary_unconfirmed(lines)
+
+
+NO_SHOWS_LISTED = 20
+
+
+def no_shows_of(day: dt.date, settings: Settings) -> list[str]:
+    """The owner's lines for the no-shows of a local day (the summary lists yesterday's)."""
+    start, end = Rules.from_settings(settings).local_day_bounds(day)
+    rows = (Appointment.select(Appointment, User).join(User)
+            .where((Appointment.status == AppointmentStatus.NO_SHOW) & (Appointment.date >= start)
+                   & (Appointment.date < end))
+            .order_by(Appointment.date, Appointment.id).limit(NO_SHOWS_LISTED))
+    return [owner_line(a, a.user, settings.timezone) for a in rows]

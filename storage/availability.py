@@ -30,11 +30,13 @@ class Rules:
     min_notice: dt.timedelta = dt.timedelta(hours=2)  # how far ahead a booking must be
     horizon: dt.timedelta = dt.timedelta(days=30)  # how far ahead a booking may be
     change_notice: dt.timedelta = dt.timedelta(hours=2)  # until when a customer may cancel or move
+    no_show_limit: int | None = None  # NO_SHOW_LIMIT: from this many, bookings need approval (None: off)
 
     @classmethod
     def from_settings(cls, settings) -> Rules:
         return cls(tz=settings.timezone, slot_step=settings.slot_step, min_notice=settings.min_notice,
-                   horizon=settings.booking_horizon, change_notice=settings.cancel_min_notice)
+                   horizon=settings.booking_horizon, change_notice=settings.cancel_min_notice,
+                   no_show_limit=settings.no_show_limit)
 
     def local_day_bounds(self, day: dt.date) -> Interval:
         """The UTC moments where a local calendar day starts and ends."""

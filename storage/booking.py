@@ -76,14 +76,42 @@ class Policy:
     notice: bool = True  # at least MIN_NOTICE ahead
     horizon: bool = True  # at most BOOKING_HORIZON ahead
     change_notice: bool = True  # cancelled or moved only until CANCEL_MIN_NOTICE before it starts
+    approval: bool = True  # a customer over NO_SHOW_LIMIT books a request the owner approves
 
 
 CUSTOMER = Policy()
-ADMIN = Policy(notice=False, change_notice=False)
-API = Policy(hours=False, notice=False, horizon=False, change_notice=False)
+ADMIN = Policy(notice=False, change_notice=False, approval=False)
+API = Policy(hours=False, notice=False, horizon=False, change_notice=False, approval=False)
 # A waitlist offer the customer accepts: the business offered that very time, so the minimum
 # notice (which may run out while the slot is held) does not bind; hours and horizon still do.
-OFFERED = Policy(notice=False)
+OFFERED = Policy(notice=False, approval=False)
+
+# How far back no-shows count towards NO_SHOW_LIMIT: six months.
+NO_SHOW_WINDOW = dt.timedelta(days=183)
+
+
+def counted_no_shows(user_id: int, now: dt.datetime) -> int:
+    """The customer's no-shows that count: in the last six months and after the owner last
+    forgave them (`perdoar`)."""
+    since = now - NO_SHOW_WINDOW
+    forgiven = User.select(User.no_shows_forgiven_at).where(User.id == user_id).scalar()
+    if forgiven is not None and forgiven > since:
+        since = forgiven
+    return (Appointment.select().where((Appointment.user == user_id)
+                                       & (Appointment.status == AppointmentStatus.NO_SHOW)
+                                       & (Appointment.date > since) & (Appointment.date <= now)).count())
+
+
+def needs_approval(user_id: int, *, rules: Rules, now: dt.datetime) -> bool:
+    """The no-show rule: a customer with NO_SHOW_LIMIT counted no-shows books only requests,
+    which hold the slot until the owner answers `aprovar #id` or `recusar #id`."""
+    return rules.no_show_limit is not None and counted_no_shows(user_id, now) >= rules.no_show_limit
+
+
+def forgive_no_shows(user_id: int, *, now: dt.datetime) -> bool:
+    """The owner clears a customer's no-show record: nothing is deleted, the no-shows up to now
+    just stop counting. False when the customer does not exist."""
+    return User.update(no_shows_forgiven_at=now).where(User.id == user_id).execute() == 1
 
 
 def _lock_professional(professional_id: int) -> Professional:
@@ -154,12 +182,15 @@ def book(*, user_id: int, service: Service, start: dt.datetime, rules: Rules, no
                     raise
                 refusal = exc
                 continue
+            requested = policy.approval and needs_approval(user_id, rules=rules, now=now)
             made = Appointment.create(
                 user=user_id, professional=pid, service=service.id, date=start, end=end,
-                type=service.name, duration=minutes, status=AppointmentStatus.BOOKED,
+                type=service.name, duration=minutes,
+                status=AppointmentStatus.REQUESTED if requested else AppointmentStatus.BOOKED,
                 scheduled_at=now, source=source, created_at=now, updated_at=now,
                 price_cents=service.price_cents)  # kept as booked: a later price change leaves it
-            _tell_professional(made, "booked")
+            if not requested:  # a request reaches the professional once the owner approves it
+                _tell_professional(made, "booked")
             events.appointment_changed(events.APPOINTMENT_CREATED, made.id, now)
             return made
         raise refusal
@@ -263,8 +294,8 @@ def reassign(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Pol
 
 def cancel(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Policy = CUSTOMER,
            reason: str | None = None, notify: bool = False) -> Appointment:
-    """Cancels a booked appointment (never deletes it) and its pending reminders. With `notify`,
-    the customer is told through the outbox."""
+    """Cancels a booked appointment, or a request waiting for approval (never deletes it), and
+    its pending reminders. With `notify`, the customer is told through the outbox."""
 
     def work() -> Appointment:
         current = Appointment.get_or_none(Appointment.id == appointment_id)
@@ -274,7 +305,8 @@ def cancel(appointment_id: int, *, rules: Rules, now: dt.datetime, policy: Polic
                    .update(status=AppointmentStatus.CANCELLED, cancelled_at=now,
                            cancel_reason=(reason or None) and reason[:200], updated_at=now)
                    .where((Appointment.id == appointment_id)
-                          & (Appointment.status == AppointmentStatus.BOOKED))
+                          & Appointment.status.in_([AppointmentStatus.BOOKED.value,
+                                                    AppointmentStatus.REQUESTED.value]))
                    .execute())
         appointment = Appointment.get_or_none(Appointment.id == appointment_id)
         if appointment is None:
@@ -371,6 +403,54 @@ def release_unconfirmed(appointment_id: int, *, now: dt.datetime, reason: str) -
         outbox.cancel_pending(appointment_id)
         outbox.enqueue(OutboxKind.CANCELLATION, User.get_by_id(appointment.user_id), appointment_id=appointment_id,
                        params={"reason": reason}, dedupe_key=f"cancel:{appointment_id}")
+        events.appointment_changed(events.APPOINTMENT_CANCELLED, appointment_id, now)
+        return appointment
+
+    return run_in_transaction(work)
+
+
+class NotRequested(BookingError):
+    """The appointment is not a request waiting for the owner's approval."""
+
+
+def approve(appointment_id: int, *, now: dt.datetime) -> Appointment:
+    """The owner's `aprovar #id`: a request becomes a booking (once: a conditional update), its
+    reminders count from now, the professional and the customer are told."""
+
+    def work() -> Appointment:
+        updated = (Appointment.update(status=AppointmentStatus.BOOKED, scheduled_at=now, updated_at=now)
+                   .where((Appointment.id == appointment_id) & (Appointment.status == AppointmentStatus.REQUESTED)
+                          & (Appointment.date > now))
+                   .execute())
+        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        if appointment is None:
+            raise NotFound("appointment")
+        if updated != 1:
+            raise NotRequested()
+        _tell_professional(appointment, "booked")
+        outbox.enqueue(OutboxKind.CONFIRMATION, User.get_by_id(appointment.user_id), appointment_id=appointment_id,
+                       params={"approved": True}, dedupe_key=f"approved:{appointment_id}")
+        return appointment
+
+    return run_in_transaction(work)
+
+
+def refuse(appointment_id: int, *, now: dt.datetime, reason: str | None = None) -> Appointment:
+    """The owner's `recusar #id`: a request is cancelled (its slot frees at once) and the
+    customer is told kindly; once, by a conditional update."""
+
+    def work() -> Appointment:
+        updated = (Appointment.update(status=AppointmentStatus.CANCELLED, cancelled_at=now, updated_at=now,
+                                      cancel_reason=(reason or "recusado")[:200])
+                   .where((Appointment.id == appointment_id) & (Appointment.status == AppointmentStatus.REQUESTED))
+                   .execute())
+        appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+        if appointment is None:
+            raise NotFound("appointment")
+        if updated != 1:
+            raise NotRequested()
+        outbox.enqueue(OutboxKind.CANCELLATION, User.get_by_id(appointment.user_id), appointment_id=appointment_id,
+                       params={"refused": True}, dedupe_key=f"refused:{appointment_id}")
         events.appointment_changed(events.APPOINTMENT_CANCELLED, appointment_id, now)
         return appointment
 

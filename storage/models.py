@@ -24,6 +24,8 @@ class AppointmentStatus(str, enum.Enum):
     CANCELLED = "cancelled"
     DONE = "done"
     NO_SHOW = "no_show"
+    # Holds the slot but waits for the owner's `aprovar`/`recusar` (a customer over NO_SHOW_LIMIT).
+    REQUESTED = "requested"
 
 
 class OutboxStatus(str, enum.Enum):
@@ -48,6 +50,7 @@ class OutboxKind(str, enum.Enum):
     SUMMARY = "summary"
     WEBHOOK = "webhook"  # an event POSTed to one of WEBHOOK_URLS (scheduler/webhooks.py), not a WhatsApp message
     OFFER = "offer"  # a freed slot offered to a waitlisted customer, held for WAITLIST_HOLD
+    MARKETING = "marketing"  # a return reminder, a win-back or a feedback question (scheduler/marketing.py)
 
 
 class EnumField(peewee.CharField):
@@ -102,6 +105,14 @@ class User(BaseModel):
     whatsapp_id = peewee.CharField(max_length=140, null=True, unique=True)
     created_at = UTCDateTimeField(default=clock.now)
     opted_out_at = UTCDateTimeField(null=True)
+    # Marketing messages (return, win-back, feedback): null = never asked, then yes or no and when.
+    marketing_consent = peewee.BooleanField(null=True)
+    marketing_consent_at = UTCDateTimeField(null=True)
+    marketing_asked_at = UTCDateTimeField(null=True)
+    # When the last marketing message was claimed: one a week, by a conditional update on it.
+    marketing_last_at = UTCDateTimeField(null=True)
+    # No-shows up to this moment no longer count towards NO_SHOW_LIMIT (the owner's `perdoar`).
+    no_shows_forgiven_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "users"
@@ -176,6 +187,10 @@ def _merge(people: list[User]) -> User:
         else:
             Conversation.update(user=keep.id).where(Conversation.user == other.id).execute()
         changes = {User.name: keep.name or other.name, User.opted_out_at: keep.opted_out_at or other.opted_out_at}
+        if keep.marketing_consent is None and other.marketing_consent is not None:  # their answer is kept
+            changes.update({User.marketing_consent: other.marketing_consent,
+                            User.marketing_consent_at: other.marketing_consent_at,
+                            User.marketing_asked_at: other.marketing_asked_at})
         User.delete().where(User.id == other.id).execute()
         User.update(changes).where(User.id == keep.id).execute()
         keep.name, keep.opted_out_at = changes[User.name], changes[User.opted_out_at]
@@ -188,6 +203,7 @@ class Service(BaseModel):
     active = peewee.BooleanField(default=True)
     created_at = UTCDateTimeField(default=clock.now)
     price_cents = peewee.IntegerField(null=True)  # centavos; None: no price set (storage/money.py)
+    return_days = peewee.IntegerField(null=True)  # the return cycle (`servico retorno #3 21d`); null: none
 
     class Meta:
         table_name = "services"
@@ -583,6 +599,19 @@ class ProfessionalService(BaseModel):
         indexes = ((("professional", "service"), True),)
 
 
+class FeedbackAnswer(BaseModel):
+    """A customer's 1-5 answer to the feedback question about one appointment: one per
+    appointment (the unique key decides)."""
+
+    appointment = peewee.ForeignKeyField(Appointment, unique=True, on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    score = peewee.SmallIntegerField()
+    created_at = UTCDateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "feedback_answers"
+
+
 class AuditLog(BaseModel):
     """Every admin action: who (the admin's phone), when, what, and which appointment."""
 
@@ -613,4 +642,4 @@ class CalendarFeed(BaseModel):
 
 MODELS = (User, Service, Professional, Appointment, BusinessHours, Block, Conversation,
           InboundMessage, OutboundMessage, ProfessionalService, AuditLog, ContentTemplate, Handoff, SickDay,
-          CalendarFeed, WaitlistEntry)
+          CalendarFeed, WaitlistEntry, FeedbackAnswer)

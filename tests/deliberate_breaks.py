@@ -74,6 +74,16 @@ BREAKS = [
      "    if multiprocess_dir():",
      "    if False:",
      ["tests/test_metrics.py"]),
+    ("marketing: the weekly cap read before the write, not in the conditional update", "scheduler/marketing.py",
+     "            won = User.update(marketing_last_at=now).where((User.id == user.id) & _reachable()\n"
+     "                                                           & _week_free(now)).execute()",
+     "            won = User.update(marketing_last_at=now).where((User.id == user.id) & _reachable()).execute()",
+     ["tests/test_marketing.py::test_the_week_is_taken_by_the_conditional_update_not_by_what_a_worker_read_before[mysql]",
+      "tests/test_marketing.py::test_two_workers_running_the_pass_at_once_send_each_message_once[mysql]"]),
+    ("no-shows: the six-month window ignored", "storage/booking.py",
+     "                                       & (Appointment.date > since) & (Appointment.date <= now)).count())",
+     "                                       & (Appointment.date <= now)).count())",
+     ["tests/test_no_show_rules.py::test_only_no_shows_of_the_last_six_months_count[mysql]"]),
 ]
 
 

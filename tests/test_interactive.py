@@ -133,7 +133,9 @@ def test_a_whole_booking_reschedule_and_cancellation_by_taps_alone(shop, client,
     [confirm] = ana.tap("09:30")
     assert confirm.kind == "buttons" and confirm.titles == ["Sim, confirmar", "Não, outro horário"]
     [booked] = ana.tap("Sim, confirmar")
-    assert booked.kind == "text" and booked.body.startswith("✅ Agendado! *Corte* em *terça-feira, 08/12/2026* às *09:30*")
+    # the first booking asks once about marketing messages, with two buttons
+    assert booked.kind == "buttons" and booked.titles == texts.CONSENT_OPTIONS
+    assert booked.body.startswith("✅ Agendado! *Corte* em *terça-feira, 08/12/2026* às *09:30*")
     assert Appointment.get().date == local(2026, 12, 8, 9, 30)
 
     ana.type("menu")

@@ -58,7 +58,7 @@ def test_choosing_a_professional_books_with_them_and_names_them(customer, team):
     assert reply == texts.choose_professional("Corte", ["Carlos", "Ana", "Bruno", texts.ANY_PROFESSIONAL])
     customer.send("ana")
     assert customer.send("amanhã às 15h") == texts.confirm_booking("Corte", "terça-feira, 08/12/2026", "15:00", "Ana")
-    assert customer.send("sim") == texts.booked("Corte", "terça-feira, 08/12/2026", "15:00", "Barbearia Teste", "Ana")
+    assert customer.send("sim").startswith(texts.booked("Corte", "terça-feira, 08/12/2026", "15:00", "Barbearia Teste", "Ana"))
     appointment = Appointment.get()
     assert appointment.professional_id == team["ana"].id
     assert "com Ana" in customer.send("meus agendamentos")

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from bot import choices, texts
-from bot.admin import calendar_link, cashbook, commands, staff
+from bot.admin import calendar_link, cashbook, commands, loyalty, staff
 from bot.admin.commands import Context, Refused
 from bot.admin.parsing import Usage
 from bot.states import State
@@ -48,6 +48,9 @@ COMMANDS: dict[str, Command] = {
     "atendimentos": staff.open_chats,
     "cobrado": cashbook.charged,
     "caixa": cashbook.cash,
+    "aprovar": loyalty.approve,
+    "recusar": loyalty.refuse,
+    "perdoar": loyalty.forgive,
 }
 
 # The answers to a question a command asked ("1 - Enviar"), by the action it left in the data.

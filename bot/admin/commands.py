@@ -169,10 +169,14 @@ def client(ctx: Context, args: str) -> Reply:
     mine = Appointment.select().where(Appointment.user == user.id)
     past = mine.where(Appointment.date <= now).order_by(Appointment.date.desc()).limit(5)
     no_shows = mine.where(Appointment.status == AppointmentStatus.NO_SHOW).count()
-    return ctx.reply(texts.admin_client(
+    upcoming = mine.where((Appointment.date > now) & Appointment.status.in_(
+        [AppointmentStatus.BOOKED.value, AppointmentStatus.REQUESTED.value])).order_by(Appointment.date).limit(5)
+    text = texts.admin_client(
         user.name, contact(user), format_date(user.created_at.astimezone(ctx.tz).date()),
-        [owner_line(a, user, ctx.tz, with_day=True) for a in user.upcoming(now).limit(5)],
-        [owner_line(a, user, ctx.tz, with_day=True) for a in past], no_shows))
+        [owner_line(a, user, ctx.tz, with_day=True) for a in upcoming],
+        [owner_line(a, user, ctx.tz, with_day=True) for a in past], no_shows)
+    counted = booking.counted_no_shows(user.id, now)
+    return ctx.reply(text + texts.admin_no_show_count(counted, ctx.turn.settings.no_show_limit))
 
 
 # --- appointments -------------------------------------------------------------------------------------------
@@ -386,6 +390,10 @@ def service(ctx: Context, args: str) -> Reply:
         minutes = _minutes(tokens[2])
         Service.update(duration=minutes).where(Service.id == target.id).execute()
         return ctx.reply(texts.service_duration_changed(target.id, target.name, minutes))
+    if action == "retorno":
+        from bot.admin import loyalty  # it builds on this module's helpers
+
+        return loyalty.service_return(ctx, tokens[1:])
     raise Usage()
 
 

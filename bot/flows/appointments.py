@@ -21,12 +21,17 @@ REMINDER_REPLY_WINDOW = dt.timedelta(hours=24)
 
 
 def _upcoming(turn: Turn) -> list[Appointment]:
-    return list(turn.user.upcoming(turn.now).limit(MAX_LISTED))
+    """The customer's appointments ahead: booked ones and requests waiting for the owner."""
+    return list(Appointment.select()
+                .where((Appointment.user == turn.user.id) & (Appointment.date > turn.now)
+                       & Appointment.status.in_([AppointmentStatus.BOOKED.value, AppointmentStatus.REQUESTED.value]))
+                .order_by(Appointment.date, Appointment.id).limit(MAX_LISTED))
 
 
 def _lines(turn: Turn, appointments: list[Appointment]) -> list[str]:
     named = Professional.several()
-    return [customer_line(a, turn.tz, named) for a in appointments]
+    return [customer_line(a, turn.tz, named)
+            + (f" {texts.REQUEST_PENDING}" if a.status == AppointmentStatus.REQUESTED else "") for a in appointments]
 
 
 def list_appointments(turn: Turn) -> Reply:
@@ -70,7 +75,11 @@ def appointment_action(turn: Turn) -> Reply:
 
 
 def _changeable(turn: Turn, appointment: Appointment) -> Reply | None:
-    """Why this appointment cannot be cancelled or moved by the customer now, if it cannot."""
+    """Why this appointment cannot be cancelled or moved by the customer now, if it cannot (a
+    request waiting for the owner may be cancelled, at any time)."""
+    if appointment.user_id == turn.user.id and appointment.status == AppointmentStatus.REQUESTED \
+            and appointment.date > turn.now:
+        return None
     if appointment.user_id != turn.user.id or appointment.status != AppointmentStatus.BOOKED \
             or appointment.date <= turn.now:
         return Reply(texts.APPOINTMENT_GONE, State.MENU)
@@ -176,6 +185,8 @@ def reschedule_pick(turn: Turn) -> Reply:
 
 
 def _reschedule(turn: Turn, appointment: Appointment, target: When | None = None) -> Reply:
+    if appointment.status == AppointmentStatus.REQUESTED:
+        return Reply(texts.REQUEST_STILL_PENDING, State.MENU)
     refusal = _changeable(turn, appointment)
     if refusal is not None:
         return refusal

@@ -13,6 +13,7 @@ from typing import Any
 from bot import choices, texts
 from bot.dates import When
 from bot.display import customer_line, day_label, time_label
+from bot.flows import loyalty
 from bot.flows import waitlist as waitlist_flow
 from bot.nlu.understand import Reading
 from bot.states import State
@@ -134,8 +135,9 @@ class Booking(Flow):
             made = booking.book(user_id=turn.user.id, service=service, start=start, rules=turn.rules,
                                 now=turn.now, professional_ids=[p.id for p in Professional.performing(service.id)])
         professional = made.professional.name if Professional.several() else None
-        return Reply(texts.booked(made.type, day_label(made.date, turn.tz), time_label(made.date, turn.tz),
-                                  turn.business, professional), State.MENU)
+        booked = Reply(texts.booked(made.type, day_label(made.date, turn.tz), time_label(made.date, turn.tz),
+                                    turn.business, professional), State.MENU)
+        return loyalty.after_booking(turn, made, booked, professional)
 
 
 class Rescheduling(Flow):
@@ -228,6 +230,12 @@ def start(turn: Turn, reading: Reading | None = None) -> Reply:
     if reading and reading.service_guess:
         return _did_you_mean(turn, reading.service_guess.id, reading.service_guess.name)
     return Reply(_service_prompt(services), State.BOOK_SERVICE, data)
+
+
+def start_with(turn: Turn, service: Service) -> Reply:
+    """Starts a booking of this service (a yes to a return reminder): asks for the rest."""
+    turn.data = {}
+    return _with_service(turn, service)
 
 
 def _did_you_mean(turn: Turn, service_id: int, name: str) -> Reply:
