@@ -341,7 +341,8 @@ def test_a_customer_books_by_tapping_a_list_and_a_button_and_by_voice(chromium, 
             expect(confirm.locator(".quick-reply")).to_have_text(["Sim, confirmar", "Não, outro horário"])
             page.screenshot(path=str(ARTIFACTS / "browser-buttons.png"))
             booked = chat.tap("Sim, confirmar", "Agendado", "08/12/2026", "15:00")
-            expect(booked.locator(".actions")).to_have_count(0)  # plain text: no buttons
+            # A first booking ends with the one-time marketing question, as two buttons.
+            expect(booked.locator(".quick-reply")).to_have_text(texts.CONSENT_OPTIONS)
             expect(booked.locator("strong").first).to_have_text("Corte")
 
             # A voice note (an audio file where the page cannot record) books the same way.
